@@ -1,0 +1,56 @@
+# One command to run the app, one to run every test; both set everything up first
+# and are safe to repeat.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup setup-test system-packages test-system-packages lint format zoo bench clean
+
+run: setup
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: setup-test
+	$(PY) -m pytest
+
+setup: system-packages $(VENV)/.runtime-installed
+setup-test: test-system-packages $(VENV)/.dev-installed
+
+# The dataset from Debian/Ubuntu (skipped where apt is missing: then set FASHION_MNIST_DIR).
+system-packages:
+	@if command -v apt-get >/dev/null && ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; fi
+
+# Tests also need Debian's chromium for the browser tests.
+test-system-packages: system-packages
+	@if command -v apt-get >/dev/null && ! dpkg -s chromium >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+lint: setup-test
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+format: setup-test
+	$(PY) -m ruff check --fix . && $(PY) -m ruff format .
+
+# Retrain the shipped models in artifacts/ (see bench/train_zoo.py for the recipes).
+zoo: setup
+	$(PY) -m bench.train_zoo
+
+bench: setup-test
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/output

@@ -1,0 +1,1 @@
+"""Fashion-MNIST Studio core: plain Python + TensorFlow/Keras, no Streamlit."""

@@ -1,0 +1,222 @@
+"""Model artifacts on disk: atomic save, listing (broken ones flagged), safe loading.
+
+An artifact is a folder ``<root>/<model-id>/`` holding ``model.keras``, ``meta.json``,
+``history.csv`` and, once evaluated, ``test_probabilities.npy``. A folder is written
+under a hidden temporary name and renamed into place only when complete, so a crash
+or a stop never leaves a half-written model that would be listed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_DIR = REPO_ROOT / "artifacts"
+ENV_RUNS_DIR = "FASHION_STUDIO_RUNS_DIR"
+MODEL_FILE = "model.keras"
+META_FILE = "meta.json"
+HISTORY_FILE = "history.csv"
+PROBABILITIES_FILE = "test_probabilities.npy"
+META_SCHEMA = 1
+MAX_NAME_LENGTH = 60
+_TMP_PREFIX = ".partial-"
+
+
+def runs_dir() -> Path:
+    """Where models trained in the app or the CLI go (git-ignored)."""
+    return Path(os.environ.get(ENV_RUNS_DIR, SHIPPED_DIR / "runs"))
+
+
+def model_roots() -> list[Path]:
+    return [SHIPPED_DIR, runs_dir()]
+
+
+class ArtifactError(RuntimeError):
+    """An artifact is missing, unreadable or not a model this app can load."""
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    model_id: str
+    arch: str
+    display_name: str
+    hyperparameters: dict
+    dataset_source: str
+    history: dict[str, list[float]]
+    test_accuracy: float
+    test_loss: float
+    params: int
+    train_seconds: float
+    epochs_run: int
+    created: str
+    versions: dict[str, str]
+    schema: int = META_SCHEMA
+    notes: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelMeta:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("meta.json does not hold an object")
+        known = {name for name in cls.__dataclass_fields__}
+        missing = [name for name in known if name not in data and name not in ("schema", "notes")]
+        if missing:
+            raise ValueError(f"meta.json lacks {', '.join(sorted(missing))}")
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One folder found on disk: ``meta`` when readable, else ``error`` says why."""
+
+    model_id: str
+    path: Path
+    shipped: bool
+    meta: ModelMeta | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def sanitize_name(name: str) -> str:
+    """Turn a user-given model name into a safe folder name, or raise ValueError.
+
+    Keeps letters, digits, '-', '_' and '.', maps spaces to '-', refuses anything that
+    is empty after cleaning, starts with a dot, or is longer than MAX_NAME_LENGTH.
+    """
+    if not isinstance(name, str):
+        raise ValueError("The model name must be text.")
+    text = unicodedata.normalize("NFKC", name).strip()
+    if not text:
+        raise ValueError("Give the model a name (letters, digits, '-', '_').")
+    if len(text) > MAX_NAME_LENGTH:
+        raise ValueError(f"The model name is {len(text)} characters long; keep it to {MAX_NAME_LENGTH}.")
+    if "/" in text or "\\" in text or ".." in text:
+        raise ValueError("The model name may not contain '/', '\\' or '..'; use letters, digits, '-' and '_'.")
+    cleaned = re.sub(r"\s+", "-", text)
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "", cleaned).strip("-.")
+    if not cleaned:
+        raise ValueError("The model name needs at least one letter or digit.")
+    return cleaned
+
+
+def unique_id(root: Path, name: str) -> str:
+    base = sanitize_name(name)
+    candidate, number = base, 2
+    while (root / candidate).exists():
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def write_history_csv(path: Path, history: dict[str, list[float]]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(history)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+    frame.to_csv(path)
+
+
+def save(model, meta: ModelMeta, root: Path | None = None, probabilities: np.ndarray | None = None) -> Artifact:
+    """Write the artifact atomically: a hidden temp folder, renamed into place last."""
+    root = root or runs_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / sanitize_name(meta.model_id)
+    if final.exists():
+        raise ArtifactError(f"A model named {meta.model_id!r} already exists.")
+    staging = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=root))
+    try:
+        model.save(staging / MODEL_FILE)
+        (staging / META_FILE).write_text(meta.to_json())
+        write_history_csv(staging / HISTORY_FILE, meta.history)
+        if probabilities is not None:
+            np.save(staging / PROBABILITIES_FILE, probabilities.astype(np.float32))
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Artifact(final.name, final, shipped=root == SHIPPED_DIR, meta=meta)
+
+
+def read_artifact(path: Path, shipped: bool = False) -> Artifact:
+    """Describe one artifact folder; never raises for a broken one."""
+    try:
+        if not (path / MODEL_FILE).is_file():
+            raise ArtifactError(f"{MODEL_FILE} is missing")
+        if (path / MODEL_FILE).stat().st_size == 0:
+            raise ArtifactError(f"{MODEL_FILE} is empty")
+        meta = ModelMeta.from_json((path / META_FILE).read_text())
+        return Artifact(path.name, path, shipped, meta)
+    except FileNotFoundError:
+        return Artifact(path.name, path, shipped, None, f"{META_FILE} is missing")
+    except (ArtifactError, ValueError, TypeError, UnicodeDecodeError) as error:
+        return Artifact(path.name, path, shipped, None, str(error))
+
+
+def list_artifacts(roots: list[Path] | None = None) -> list[Artifact]:
+    """Every artifact folder under the roots, shipped first; partial saves are skipped."""
+    found = []
+    for root in roots or model_roots():
+        if not root.is_dir():
+            continue
+        for path in sorted(root.iterdir()):
+            if path.is_dir() and not path.name.startswith((".", "_")) and path != runs_dir():
+                found.append(read_artifact(path, shipped=root == SHIPPED_DIR))
+    return found
+
+
+def find(model_id: str, roots: list[Path] | None = None) -> Artifact:
+    for artifact in list_artifacts(roots):
+        if artifact.model_id == model_id:
+            return artifact
+    raise ArtifactError(f"No model called {model_id!r}.")
+
+
+def load_model(artifact: Artifact):
+    """Load the Keras model with safe mode on (no code from the file is run)."""
+    import keras
+
+    if not artifact.ok:
+        raise ArtifactError(f"Model {artifact.model_id!r} is broken: {artifact.error}")
+    try:
+        return keras.saving.load_model(artifact.path / MODEL_FILE, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a damaged zip
+        raise ArtifactError(
+            f"Model {artifact.model_id!r} could not be loaded: {type(error).__name__}: {error}"
+        ) from error
+
+
+def load_probabilities(artifact: Artifact) -> np.ndarray | None:
+    path = artifact.path / PROBABILITIES_FILE
+    if not path.is_file():
+        return None
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+
+
+def save_probabilities(artifact: Artifact, probabilities: np.ndarray) -> None:
+    """Cache test-set probabilities beside a model (atomic replace)."""
+    target = artifact.path / PROBABILITIES_FILE
+    handle, temp = tempfile.mkstemp(dir=artifact.path, prefix=_TMP_PREFIX, suffix=".npy")
+    os.close(handle)
+    try:
+        np.save(temp, probabilities.astype(np.float32))
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,361 @@
+"""The model zoo: every classic notebook architecture plus ours.
+
+Each architecture is a frozen ``ModelSpec`` with its default recipe and a body
+builder. Every model takes raw pixels, shape (28, 28), values 0-255: normalization
+is a ``Rescaling`` layer inside the model (or absent, when a learner switches it
+off to see what happens), so inference never needs to know how a model was trained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import keras
+from keras import layers
+
+from core.data import CLASS_NAMES, IMAGE_SIDE
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+LR_SCHEDULES = ("constant", "exponential", "cosine", "plateau")
+TRAIN_SIZE = 60_000
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    epochs: int = 10
+    batch_size: int = 32
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    dropout_rate: float = 0.0  # used only by architectures with dropout layers
+    validation_split: float = 0.1
+    early_stopping_patience: int = 0  # 0 switches early stopping off
+    lr_schedule: str = "constant"
+    normalize: bool = True  # divide pixels by 255 inside the model
+    augment: bool = False  # random shifts (10%) and horizontal flips while training
+    subset: int | None = None  # training examples to use; None means all 60,000
+    seed: int = 42
+
+    def validate(self, train_size: int = TRAIN_SIZE) -> Hyperparameters:
+        """Raise ValueError with a learner-readable message for any impossible value."""
+        problems = []
+        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 500:
+            problems.append(f"epochs must be a whole number from 1 to 500 (got {self.epochs!r})")
+        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 8192:
+            problems.append(f"batch size must be from 1 to 8192 (got {self.batch_size!r})")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)} (got {self.optimizer!r})")
+        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate <= 10) or math.isnan(
+            float(self.learning_rate)
+        ):
+            problems.append(f"learning rate must be greater than 0 and at most 10 (got {self.learning_rate!r})")
+        if not 0 <= self.dropout_rate < 1:
+            problems.append(f"dropout rate must be at least 0 and below 1 (got {self.dropout_rate!r})")
+        if not 0.01 <= self.validation_split <= 0.5:
+            problems.append(f"validation split must be from 0.01 to 0.5 (got {self.validation_split!r})")
+        if not isinstance(self.early_stopping_patience, int) or self.early_stopping_patience < 0:
+            problems.append(f"early-stopping patience must be 0 (off) or more (got {self.early_stopping_patience!r})")
+        if self.lr_schedule not in LR_SCHEDULES:
+            problems.append(
+                f"learning-rate schedule must be one of {', '.join(LR_SCHEDULES)} (got {self.lr_schedule!r})"
+            )
+        if self.subset is not None and (not isinstance(self.subset, int) or not 100 <= self.subset <= train_size):
+            problems.append(f"training subset must be from 100 to {train_size:,} examples (got {self.subset!r})")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
+            problems.append(f"seed must be a whole number from 0 to {2**31 - 1} (got {self.seed!r})")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+Body = Callable[[Hyperparameters], list[layers.Layer]]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    key: str
+    name: str
+    family: str  # "MLP" or "CNN"
+    description: str
+    source: str
+    body: Body = field(repr=False)
+    defaults: Hyperparameters = Hyperparameters()
+    has_dropout: bool = False
+    published_params: int | None = None
+    published_accuracy: float | None = None  # test accuracy the source reports, 0-1
+
+
+def _dense_stack(units: tuple[int, ...], dropout_after: tuple[int, ...] = ()) -> Body:
+    def body(hp: Hyperparameters) -> list[layers.Layer]:
+        stack: list[layers.Layer] = [layers.Flatten()]
+        for index, width in enumerate(units):
+            stack.append(layers.Dense(width, activation="relu"))
+            if index in dropout_after:
+                stack.append(layers.Dropout(hp.dropout_rate))
+        return stack
+
+    return body
+
+
+def _mlp_bn_leaky(hp: Hyperparameters) -> list[layers.Layer]:
+    stack: list[layers.Layer] = [layers.Flatten()]
+    for width in (256, 128, 64):
+        stack += [
+            layers.Dense(width),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(0.1),
+            layers.Dropout(hp.dropout_rate),
+        ]
+    return stack
+
+
+def _as_image() -> list[layers.Layer]:
+    return [layers.Reshape((IMAGE_SIDE, IMAGE_SIDE, 1))]
+
+
+def _cnn_shallow(hp: Hyperparameters) -> list[layers.Layer]:
+    return [
+        *_as_image(),
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(64, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Dropout(hp.dropout_rate),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+    ]
+
+
+def _cnn_deep(hp: Hyperparameters) -> list[layers.Layer]:
+    stack = _as_image()
+    for filters in (32, 64, 128):
+        stack += [layers.Conv2D(filters, 3, padding="same", activation="relu"), layers.MaxPooling2D()]
+    return [*stack, layers.Flatten(), layers.Dense(128, activation="relu")]
+
+
+def _cnn_bn_dropout(hp: Hyperparameters) -> list[layers.Layer]:
+    stack = _as_image()
+    for filters in (32, 64, 128):
+        stack += [
+            layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.MaxPooling2D(),
+            layers.Dropout(hp.dropout_rate),
+        ]
+    return [*stack, layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(hp.dropout_rate)]
+
+
+def _conv_bn(filters: int) -> list[layers.Layer]:
+    return [layers.Conv2D(filters, 3, padding="same", use_bias=False), layers.BatchNormalization(), layers.ReLU()]
+
+
+def _cnn_quick(hp: Hyperparameters) -> list[layers.Layer]:
+    # Two BN conv blocks, pooled early: cheap per image, and BatchNorm lets a high
+    # learning rate converge within two epochs.
+    return [
+        *_as_image(),
+        *_conv_bn(32),
+        layers.MaxPooling2D(),
+        *_conv_bn(64),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        layers.Dropout(hp.dropout_rate),
+        layers.Dense(128, activation="relu"),
+    ]
+
+
+def _studio_cnn(hp: Hyperparameters) -> list[layers.Layer]:
+    # VGG-style pairs of 3x3 convolutions with BatchNorm, global average pooling
+    # instead of a big dense layer (few parameters, fast on a CPU).
+    stack = _as_image()
+    for filters in (32, 64):
+        stack += [*_conv_bn(filters), *_conv_bn(filters), layers.MaxPooling2D(), layers.Dropout(hp.dropout_rate / 2)]
+    stack += [*_conv_bn(128), *_conv_bn(128), layers.GlobalAveragePooling2D(), layers.Dropout(hp.dropout_rate)]
+    return stack
+
+
+_SPECS = (
+    ModelSpec(
+        "mlp_128",
+        "MLP 128",
+        "MLP",
+        "The baseline: one hidden layer of 128 ReLU units. Fast, about 88% on the test set.",
+        "Notebook 000, model A (1 hidden layer of 128, 15 epochs, ~101k parameters)",
+        _dense_stack((128,)),
+        Hyperparameters(epochs=15),
+        published_params=101_770,
+    ),
+    ModelSpec(
+        "mlp_512_256_dropout",
+        "MLP 512-256 + Dropout 0.2",
+        "MLP",
+        "Two wide hidden layers, each followed by 20% dropout to fight overfitting; 20% held out for validation.",
+        "Notebook 000, model B (512 and 256 ReLU, Dropout 0.2, 15 epochs, 20% validation split)",
+        _dense_stack((512, 256), dropout_after=(0, 1)),
+        Hyperparameters(epochs=15, dropout_rate=0.2, validation_split=0.2),
+        has_dropout=True,
+    ),
+    ModelSpec(
+        "mlp_256_128_64_bn",
+        "MLP 256-128-64 BN + LeakyReLU",
+        "MLP",
+        "Three hidden layers, each Dense -> BatchNorm -> LeakyReLU -> Dropout; Adam with a decaying "
+        "learning rate and early stopping on the validation loss.",
+        "Notebook 001 (256-128-64, LeakyReLU + BatchNormalization + Dropout, LR scheduler, early stopping; target >= 90%)",
+        _mlp_bn_leaky,
+        Hyperparameters(
+            epochs=40,
+            dropout_rate=0.3,
+            validation_split=0.2,
+            early_stopping_patience=5,
+            lr_schedule="exponential",
+        ),
+        has_dropout=True,
+        published_accuracy=0.90,
+    ),
+    ModelSpec(
+        "mlp_512_256_128_dropout",
+        "MLP 512-256-128 + Dropout 0.3",
+        "MLP",
+        "Three hidden layers with 30% dropout after the first two, Adam at 0.0005, early stopping "
+        "that restores the best weights.",
+        "Notebook 002 (512-256-128, Dropout 0.3, Adam 5e-4, early stopping; 567,434 parameters, ~89.2% test)",
+        _dense_stack((512, 256, 128), dropout_after=(0, 1)),
+        Hyperparameters(epochs=30, learning_rate=5e-4, dropout_rate=0.3, early_stopping_patience=3),
+        has_dropout=True,
+        published_params=567_434,
+        published_accuracy=0.892,
+    ),
+    ModelSpec(
+        "mlp_784_392_196_49",
+        "MLP 784-392-196-49",
+        "MLP",
+        "A deep funnel of four ReLU layers, each half or a quarter of the one before.",
+        "Notebook 004 (784-392-196-49 ReLU, softmax output)",
+        _dense_stack((784, 392, 196, 49)),
+        Hyperparameters(epochs=10),
+    ),
+    ModelSpec(
+        "fc_two_hidden",
+        "Fully connected, 2 hidden layers",
+        "MLP",
+        "The starting point of the FC-to-CNN series: two dense ReLU layers (256 and 128; the source gives no sizes).",
+        "Notebook 003, model #1 (fully connected, two hidden layers)",
+        _dense_stack((256, 128)),
+        Hyperparameters(epochs=10),
+    ),
+    ModelSpec(
+        "cnn_shallow",
+        "Shallow CNN",
+        "CNN",
+        "Two convolution + max-pool layers, dropout, then a dense layer: learns local edges and textures.",
+        "Notebook 003, model #2 (2 convolutional layers and a dropout layer)",
+        _cnn_shallow,
+        Hyperparameters(epochs=10, dropout_rate=0.25),
+        has_dropout=True,
+    ),
+    ModelSpec(
+        "cnn_deep",
+        "Deeper CNN (3 conv blocks)",
+        "CNN",
+        "Three convolution blocks of 32, 64 and 128 filters, each halving the image.",
+        "Notebook 003, model #3 (three convolutional blocks)",
+        _cnn_deep,
+        Hyperparameters(epochs=10),
+    ),
+    ModelSpec(
+        "cnn_bn_dropout",
+        "CNN + BatchNorm + Dropout",
+        "CNN",
+        "Three conv blocks with BatchNorm and dropout, the learning rate halved whenever the "
+        "validation loss stalls (ReduceLROnPlateau). The best of its series.",
+        "Notebook 003, model #4 (dropout, batch normalization, learning-rate reduction callback)",
+        _cnn_bn_dropout,
+        Hyperparameters(epochs=15, batch_size=64, dropout_rate=0.25, lr_schedule="plateau"),
+        has_dropout=True,
+    ),
+    ModelSpec(
+        "cnn_quick",
+        "Quick classroom CNN",
+        "CNN",
+        "Two BatchNorm conv blocks trained with big batches and a high learning rate: about 90% "
+        "within a minute on a laptop CPU.",
+        "Fashion-MNIST Studio (classroom preset)",
+        _cnn_quick,
+        Hyperparameters(epochs=2, batch_size=128, learning_rate=3e-3, dropout_rate=0.3, lr_schedule="cosine"),
+        has_dropout=True,
+    ),
+    ModelSpec(
+        "studio_cnn",
+        "Studio CNN (ours)",
+        "CNN",
+        "Our CPU-friendly design: three stages of paired 3x3 BatchNorm convolutions, global average "
+        "pooling, shift + flip augmentation and a cosine learning-rate schedule.",
+        "Fashion-MNIST Studio",
+        _studio_cnn,
+        Hyperparameters(
+            epochs=30,
+            batch_size=128,
+            learning_rate=2e-3,
+            dropout_rate=0.3,
+            lr_schedule="cosine",
+            augment=True,
+        ),
+        has_dropout=True,
+    ),
+)
+
+ZOO: dict[str, ModelSpec] = {spec.key: spec for spec in _SPECS}
+
+
+def get_spec(key: str) -> ModelSpec:
+    try:
+        return ZOO[key]
+    except KeyError:
+        raise ValueError(f"unknown architecture {key!r}; choose one of: {', '.join(ZOO)}") from None
+
+
+def build(spec: ModelSpec, hp: Hyperparameters | None = None) -> keras.Model:
+    """Build (uncompiled) the architecture for these hyperparameters."""
+    hp = hp or spec.defaults
+    preamble: list[layers.Layer] = [layers.Rescaling(1 / 255)] if hp.normalize else []
+    if hp.augment:
+        # Active only while training; a no-op at inference. Shifts need a channel axis.
+        preamble += [
+            *_as_image(),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
+            layers.RandomFlip("horizontal"),
+        ]
+    return keras.Sequential(
+        [
+            keras.Input((IMAGE_SIDE, IMAGE_SIDE), name="pixels"),
+            *preamble,
+            *spec.body(hp),
+            layers.Dense(len(CLASS_NAMES), activation="softmax", name="probabilities"),
+        ],
+        name=spec.key,
+    )
+
+
+def make_optimizer(hp: Hyperparameters) -> keras.optimizers.Optimizer:
+    if hp.optimizer == "sgd":
+        return keras.optimizers.SGD(hp.learning_rate, momentum=0.9)
+    if hp.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(hp.learning_rate)
+    return keras.optimizers.Adam(hp.learning_rate)
+
+
+def compile_model(model: keras.Model, hp: Hyperparameters) -> keras.Model:
+    model.compile(
+        optimizer=make_optimizer(hp),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def with_overrides(spec: ModelSpec, **overrides) -> Hyperparameters:
+    """The spec's defaults with some values changed, validated."""
+    return replace(spec.defaults, **overrides).validate()

@@ -1,0 +1,30 @@
+"""Widgets shared by several pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import data
+from ui import loaders
+
+
+def require_dataset() -> data.FashionMNIST:
+    """The dataset, or a friendly page saying what was tried and how to fix it."""
+    try:
+        dataset, _ = loaders.dataset()
+        return dataset
+    except data.DatasetNotFoundError as error:
+        st.error("**Fashion-MNIST dataset not found.** The app needs the four original files to run.", icon="📦")
+        st.markdown("**How to fix it** (either one):")
+        st.code(
+            f"sudo apt-get install dataset-fashion-mnist\n# or\nexport {data.ENV_DIR}=/path/to/folder/with/the/four/files"
+        )
+        st.markdown("The folder must hold: " + ", ".join(f"`{spec.name}`" for spec in data.FILES.values()))
+        st.markdown("**Where the app looked:**")
+        st.table({"place": [place for place, _ in error.attempts], "what it found": [why for _, why in error.attempts]})
+        st.stop()
+
+
+def class_row(images, width: int = 56) -> None:
+    """A row of small grayscale images, 28x28 each, scaled without blurring."""
+    st.image([image for image in images], width=width, clamp=True)
