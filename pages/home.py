@@ -22,7 +22,7 @@ if left.button("🔀 Shuffle", help="Show other random training images"):
     st.session_state[state.HOME_SHUFFLE] = int(np.random.default_rng().integers(1_000_000))
 indices = data.sample_indices(dataset.y_train, per_class, st.session_state.get(state.HOME_SHUFFLE, 0))
 with right:
-    for label, row in zip(dataset.class_names, indices):
+    for label, row in zip(dataset.class_names, indices, strict=True):
         st.markdown(f"**{label}**")
         widgets.class_row(dataset.x_train[row])
 

@@ -53,6 +53,7 @@ def show_progress(progress: training.Progress) -> None:
             ("val loss", "val_loss", "{:.4f}"),
             ("val accuracy", "val_accuracy", "{:.2%}"),
         ),
+        strict=True,
     ):
         col.metric(label, fmt.format(logs[key]) if key in logs else "–")
     if progress.curve:
