@@ -20,8 +20,8 @@ import numpy as np
 
 ENV_DIR = "FASHION_MNIST_DIR"
 ENV_NO_DOWNLOAD = "FASHION_MNIST_NO_DOWNLOAD"
+ENV_SYSTEM_DIR = "FASHION_MNIST_SYSTEM_DIR"  # where the Debian package lives; tests move it
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-KERAS_CACHE_DIR = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "fashion-mnist"
 
 CLASS_NAMES: tuple[str, ...] = (
     "T-shirt/top",
@@ -198,9 +198,13 @@ def candidate_dirs() -> list[tuple[str, Path]]:
     places = []
     if os.environ.get(ENV_DIR):
         places.append((f"${ENV_DIR}", Path(os.environ[ENV_DIR])))
-    places.append(("Debian package dataset-fashion-mnist", DEBIAN_DIR))
-    places.append(("Keras cache", KERAS_CACHE_DIR))
+    places.append(("Debian package dataset-fashion-mnist", Path(os.environ.get(ENV_SYSTEM_DIR) or DEBIAN_DIR)))
+    places.append(("Keras cache", keras_cache_dir()))
     return places
+
+
+def keras_cache_dir() -> Path:
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets" / "fashion-mnist"
 
 
 def _download_with_keras() -> Path:
@@ -217,7 +221,7 @@ def _download_with_keras() -> Path:
             get_file(spec.name, origin=base + spec.name, cache_subdir="datasets/fashion-mnist")
     finally:
         socket.setdefaulttimeout(previous)
-    return KERAS_CACHE_DIR
+    return keras_cache_dir()
 
 
 def load() -> FashionMNIST:
