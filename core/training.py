@@ -207,6 +207,15 @@ class TrainingJob:
             self.on_progress(self.snapshot())
 
     @property
+    def state(self) -> str:
+        with self._lock:
+            return self._state
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+    @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
 
@@ -348,10 +357,11 @@ class TrainingQueue:
 
     def active_count(self) -> int:
         with self._lock:
-            return sum(1 for job in self.jobs.values() if not job.snapshot().finished)
+            return sum(1 for job in self.jobs.values() if not job.finished)
 
     def _forget_old(self) -> None:
-        finished = [job_id for job_id, job in self.jobs.items() if job.snapshot().finished]
+        # job.finished, not job.snapshot(): a snapshot asks this queue for a position (its lock)
+        finished = [job_id for job_id, job in self.jobs.items() if job.finished]
         for job_id in finished[: max(0, len(self.jobs) - self.max_remembered)]:
             del self.jobs[job_id]
 

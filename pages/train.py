@@ -13,7 +13,7 @@ st.title("🏋️ Train a model")
 dataset = widgets.require_dataset()
 
 job = live.my_job()
-busy = job is not None and not job.snapshot().finished
+busy = job is not None and not job.finished
 
 spec = zoo.get_spec(
     st.selectbox(

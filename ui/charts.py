@@ -44,3 +44,31 @@ def training_curves(curve: pd.DataFrame) -> alt.Chart:
         .facet(column=alt.Column("metric:N", title=None, sort=["loss", "accuracy"]))
         .resolve_scale(y="independent")
     )
+
+
+def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
+    """Horizontal bars, best class on top, probability 0-100%. Columns: class, probability.
+
+    ``highlight`` (a class name, e.g. the true label of a test image) is drawn in another colour.
+    """
+    frame = scores.assign(kind=["true label" if name == highlight else "class" for name in scores["class"]])
+    base = alt.Chart(frame).encode(
+        y=alt.Y(
+            "class:N",
+            sort=alt.EncodingSortField("probability", order="descending"),
+            title=None,
+            axis=alt.Axis(labelOverlap=False, labelLimit=120, labelFontSize=12),
+        ),
+        x=alt.X("probability:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", tickCount=5)),
+        tooltip=["class", alt.Tooltip("probability:Q", format=".2%")],
+    )
+    bars = base.mark_bar(cornerRadiusEnd=3, height={"band": 0.75}).encode(
+        color=alt.Color(
+            "kind:N",
+            scale=alt.Scale(domain=["class", "true label"], range=["#1f5fbf", "#2a9d4b"]),
+            legend=None,
+        )
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("probability:Q", format=".1%"))
+    # Room on the right for the label of a bar that reaches 100%.
+    return alt.layer(bars, labels).properties(height=30 * len(frame) + 10, padding={"right": 48})

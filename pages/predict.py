@@ -1,0 +1,90 @@
+"""Predict: sketch or upload an image, see what the model sees, and the top-k of every model."""
+
+import streamlit as st
+
+from core import data, preprocess
+from ui import loaders
+from ui import predict as glue
+
+st.title("🔮 Predict")
+st.caption(
+    "Draw a garment or upload a photo. It is turned into a 28×28 Fashion-MNIST-style image, step by step, "
+    "and every saved model gives its best guesses."
+)
+
+predictor, skipped = glue.predictor(loaders.artifacts())
+glue.show_skipped(skipped)
+if predictor is None:
+    st.info("There are no trained models to ask yet. Train one first (a quick MLP takes seconds).", icon="🧠")
+    st.page_link("pages/train.py", label="Train a model", icon="🏋️")
+    st.stop()
+
+source, results = st.columns([2, 3], gap="large")
+prepared, true_label = None, None
+with source:
+    draw, upload, sample = st.tabs(["✏️ Draw", "📁 Upload", "🎲 Test image"], key=glue.SOURCE_KEY, on_change="rerun")
+    if draw.open is not False:
+        with draw:
+            from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
+
+            left, right = st.columns(2)
+            stroke_width = left.slider("Stroke width", 4, 48, 22, key="predict_stroke_width")
+            background = right.radio(
+                "Background", ["Black (like the dataset)", "White (like paper)"], key="predict_background"
+            )
+            on_black = background.startswith("Black")
+            canvas = st_canvas(
+                stroke_width=stroke_width,
+                stroke_color="#ffffff" if on_black else "#000000",
+                background_color="#000000" if on_black else "#ffffff",
+                height=280,
+                width=280,
+                drawing_mode="freedraw",
+                update_streamlit=True,
+                return_image_data=True,
+                key=glue.canvas_key(),
+            )
+            st.button("🗑️ Clear drawing", on_click=glue.new_canvas, key="predict_clear")
+            prepared = glue.drawing_input(canvas.image_data, canvas.json_data)
+    if upload.open:
+        with upload:
+            file = st.file_uploader(
+                "Image file",
+                type=list(preprocess.UPLOAD_EXTENSIONS),
+                key=glue.UPLOAD_KEY,
+                help=f"{preprocess.FORMAT_NAMES}. A garment on a plain background works best.",
+            )
+            if file is not None:
+                prepared = glue.prepare(lambda: preprocess.preprocess(file.getvalue()))
+    if sample.open:
+        with sample:
+            try:
+                dataset, _ = loaders.dataset()
+            except data.DatasetNotFoundError:
+                st.info("The Fashion-MNIST test set isn't installed here, so there are no test images to try.")
+            else:
+                index = glue.random_test_index(len(dataset.x_test))
+                st.button("🎲 Another test image", on_click=glue.shuffle_test_image, args=(len(dataset.x_test),))
+                true_label = glue.class_name(dataset.y_test[index])
+                as_photo = st.toggle(
+                    "Show it as a shop photo", help="Enlarged, dark on white, saved as JPEG: watch it being undone."
+                )
+                st.markdown(f"Test image **#{index:,}**, true label **{true_label}**")
+                image = dataset.x_test[index]
+                prepared = (
+                    glue.prepare(lambda: preprocess.preprocess(preprocess.render_as_photo(image)))
+                    if as_photo
+                    else preprocess.dataset_image(image, true_label)
+                )
+
+with results:
+    if prepared is None:
+        st.markdown("#### What the model sees")
+        st.caption("Your image, each preprocessing step, and the predictions will show here.")
+    else:
+        st.markdown("#### What the model sees")
+        glue.show_steps(prepared)
+        heading, control = st.columns([3, 2], vertical_alignment="bottom")
+        heading.markdown("#### Predictions")
+        top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k")
+        glue.show_predictions(predictor.predict(prepared.image, top_k), true_label)

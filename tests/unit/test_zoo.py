@@ -1,0 +1,83 @@
+"""Every architecture builds, has its published size, and trains a step; bad values are refused."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from core import zoo
+
+
+@pytest.mark.parametrize("key", list(zoo.ZOO))
+def test_every_architecture_builds_and_trains_one_step(key):
+    spec = zoo.ZOO[key]
+    hp = replace(spec.defaults, batch_size=16)
+    model = zoo.compile_model(zoo.build(spec, hp), hp)
+    assert model.input_shape == (None, 28, 28)
+    assert model.output_shape == (None, 10)
+    if spec.published_params is not None:
+        assert model.count_params() == spec.published_params
+    x = np.random.default_rng(0).integers(0, 256, (16, 28, 28)).astype(np.float32)
+    y = np.arange(16) % 10
+    before = [w.copy() for w in model.get_weights()]
+    logs = model.train_on_batch(x, y, return_dict=True)
+    assert np.isfinite(logs["loss"])
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+    probabilities = np.asarray(model(x, training=False))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_published_sizes():
+    assert zoo.build(zoo.ZOO["mlp_512_256_128_dropout"]).count_params() == 567_434
+    assert zoo.build(zoo.ZOO["mlp_128"]).count_params() == 101_770  # "~101k"
+    assert [layer.units for layer in zoo.build(zoo.ZOO["mlp_784_392_196_49"]).layers if hasattr(layer, "units")] == [
+        784,
+        392,
+        196,
+        49,
+        10,
+    ]
+
+
+def test_recipes_follow_their_sources():
+    assert zoo.ZOO["mlp_512_256_128_dropout"].defaults.learning_rate == 5e-4
+    assert zoo.ZOO["mlp_512_256_128_dropout"].defaults.dropout_rate == 0.3
+    assert zoo.ZOO["mlp_512_256_128_dropout"].defaults.early_stopping_patience > 0
+    assert zoo.ZOO["mlp_512_256_dropout"].defaults.validation_split == 0.2
+    assert zoo.ZOO["mlp_128"].defaults.epochs == 15
+    assert zoo.ZOO["cnn_bn_dropout"].defaults.lr_schedule == "plateau"
+    bn_mlp = zoo.build(zoo.ZOO["mlp_256_128_64_bn"])
+    kinds = [type(layer).__name__ for layer in bn_mlp.layers]
+    assert kinds.count("BatchNormalization") == 3 and kinds.count("LeakyReLU") == 3
+
+
+def test_normalization_switch_adds_or_removes_rescaling():
+    spec = zoo.ZOO["mlp_128"]
+    with_norm = [type(layer).__name__ for layer in zoo.build(spec).layers]
+    without = [type(layer).__name__ for layer in zoo.build(spec, replace(spec.defaults, normalize=False)).layers]
+    assert "Rescaling" in with_norm and "Rescaling" not in without
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"epochs": 0}, "epochs must be"),
+        ({"batch_size": 0}, "batch size must be"),
+        ({"learning_rate": -0.01}, "learning rate must be"),
+        ({"learning_rate": float("nan")}, "learning rate must be"),
+        ({"subset": 70_000}, "training subset must be from 100 to 60,000"),
+        ({"dropout_rate": 1.0}, "dropout rate"),
+        ({"validation_split": 0.0}, "validation split"),
+        ({"optimizer": "adamw2"}, "optimizer must be one of"),
+        ({"lr_schedule": "warp"}, "schedule must be one of"),
+        ({"seed": -1}, "seed must be"),
+    ],
+)
+def test_bad_hyperparameters_get_clear_errors(override, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.with_overrides(zoo.ZOO["mlp_128"], **override)
+
+
+def test_unknown_architecture():
+    with pytest.raises(ValueError, match="unknown architecture 'resnet9000'; choose one of: mlp_128"):
+        zoo.get_spec("resnet9000")

@@ -1,0 +1,382 @@
+"""Evaluate-page glue: model picker, cached evaluation, image galleries, pair inspector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import data, store
+from core import evaluation as ev
+from core.data import CLASS_NAMES
+from ui import charts, charts_eval, loaders, state
+
+MODEL_KEY = "evaluate_model"
+SEEN_TRAINED_KEY = "evaluate_seen_trained"  # the SELECTED_MODEL value this page last acted on
+GALLERY_LIMIT = 60  # thumbnails drawn at most; the caption says how many there are
+THUMBNAIL_SCALE = 3  # 28 px -> 84 px, nearest neighbour (crisp pixels)
+THUMBNAIL_WIDTH = 28 * THUMBNAIL_SCALE
+INSPECTOR_SCALE = 4  # 28 px -> 112 px
+ANY = "Any"
+
+
+# -- choosing and loading a model -------------------------------------------------------------
+def model_label(artifact: store.Artifact) -> str:
+    if not artifact.ok:
+        return f"⚠ {artifact.model_id} (broken)"
+    meta = artifact.meta
+    name = meta.display_name if meta.display_name == artifact.model_id else f"{meta.display_name} ({artifact.model_id})"
+    origin = "shipped" if artifact.shipped else "trained here"
+    return f"{name} · {meta.test_accuracy:.1%} · {origin}"
+
+
+def pick_model(artifacts: list[store.Artifact]) -> store.Artifact:
+    """A selectbox over every model, broken ones last and marked.
+
+    On arrival it opens the model named in the URL (``?model=ID``), else the one the
+    Train page saved, else the first working one; a model trained since the last
+    visit is selected even if another was picked before. An id that does not exist
+    gets a warning, not an error. The URL follows the choice, so links reopen it.
+    """
+    ordered = [a for a in artifacts if a.ok] + [a for a in artifacts if not a.ok]
+    by_id = {artifact.model_id: artifact for artifact in ordered}
+    trained = st.session_state.get(state.SELECTED_MODEL)
+    newly_trained = trained is not None and trained != st.session_state.get(SEEN_TRAINED_KEY)
+    st.session_state[SEEN_TRAINED_KEY] = trained
+    wanted = None
+    if st.session_state.get(MODEL_KEY) not in by_id:  # first run here, or the model disappeared
+        wanted = st.query_params.get("model") or trained
+    elif newly_trained:
+        wanted = trained
+    if wanted is not None or st.session_state.get(MODEL_KEY) not in by_id:
+        if wanted and wanted not in by_id:
+            st.warning(f"No model called `{wanted}`: it may have been deleted or renamed. Pick one below.", icon="🔎")
+        st.session_state[MODEL_KEY] = wanted if wanted in by_id else next(iter(by_id))
+    model_id = st.selectbox(
+        "Model",
+        list(by_id),
+        format_func=lambda key: model_label(by_id[key]),
+        key=MODEL_KEY,
+        help="Every shipped model and every model trained here. Broken folders are marked ⚠.",
+    )
+    st.query_params["model"] = model_id
+    return by_id[model_id]
+
+
+def _show_broken(artifact: store.Artifact, reason: str) -> None:
+    st.error(f"**Model `{artifact.model_id}` cannot be evaluated.** {reason}", icon="⚠️")
+    st.caption(f"Folder: `{artifact.path}`. The other models in the list still work; retrain or delete this one.")
+
+
+def require_model(artifact: store.Artifact):
+    """(model, stamp) for a loadable model; otherwise a clear error and the page stops here."""
+    if not artifact.ok:
+        _show_broken(artifact, f"Its folder is damaged: {artifact.error}.")
+        st.stop()
+    stamp = ev.artifact_stamp(artifact)
+    try:
+        return loaders.model(artifact.model_id, stamp), stamp
+    except store.ArtifactError as error:
+        _show_broken(artifact, str(error))
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def evaluation(model_id: str, stamp: float) -> ev.Evaluation:
+    """Test-set evaluation, once per (model, file time) for every visitor; fills the disk cache."""
+    dataset, _ = loaders.dataset()
+    return ev.evaluate(
+        store.find(model_id), dataset.x_test, dataset.y_test, load_model=lambda: loaders.model(model_id, stamp)
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def training_means() -> np.ndarray:
+    dataset, _ = loaders.dataset()
+    return data.mean_images(dataset.x_train, dataset.y_train)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def saliency(model_id: str, stamp: float, indices: tuple[int, ...], classes: tuple[int, ...], method: str):
+    dataset, _ = loaders.dataset()
+    model = loaders.model(model_id, stamp)
+    return ev.saliency_maps(model, dataset.x_test[list(indices)], list(classes), method=method)
+
+
+def _when(created: str) -> str:
+    """'2026-11-22T04:01:11+00:00' -> '2026-11-22 04:01 UTC' (any other text unchanged)."""
+    if len(created) >= 16 and created[10] == "T":
+        return f"{created[:10]} {created[11:16]}" + (" UTC" if created.endswith("+00:00") else "")
+    return created
+
+
+def summary(artifact: store.Artifact, result: ev.Evaluation) -> None:
+    meta = artifact.meta
+    macro_f1 = float(result.report.set_index("class").loc[ev.MACRO, "f1"])
+    cols = st.columns(4)
+    cols[0].metric("Test accuracy", f"{result.accuracy:.2%}")
+    cols[1].metric("Macro F1", f"{macro_f1:.3f}")
+    cols[2].metric(f"Mistakes (of {len(result.labels):,})", f"{result.errors:,}")
+    cols[3].metric("Parameters", f"{meta.params:,}")
+    if result.source == ev.FROM_CACHE:
+        how = f"read from the cache beside the model in {result.seconds:.2f} s"
+    else:
+        how = f"{result.source} in {result.seconds:.1f} s"
+    st.caption(
+        f"Architecture `{meta.arch}` · {meta.epochs_run} epoch(s) · trained {_when(meta.created)} · test predictions {how}."
+    )
+
+
+# -- galleries ---------------------------------------------------------------------------------
+def gallery(images: np.ndarray, frame: pd.DataFrame, *, show_pair: bool, empty: str) -> None:
+    """Crisp thumbnails of the rows of ``frame`` (an ``ev.examples`` table), at most GALLERY_LIMIT."""
+    total = len(frame)
+    if not total:
+        st.info(empty, icon="🫙")
+        return
+    shown = frame.head(GALLERY_LIMIT)
+    order = "most confident first"
+    st.caption(
+        f"Showing {len(shown)} of {total:,}, {order}." if total > len(shown) else f"{total:,} image(s), {order}."
+    )
+
+    def caption(row) -> str:
+        pair = f"{CLASS_NAMES[row.true]} → {CLASS_NAMES[row.predicted]} " if show_pair else ""
+        return f"{pair}{row.confidence:.0%} · #{row.index}"
+
+    st.image(
+        [ev.grayscale_rgb(images[index], THUMBNAIL_SCALE) for index in shown["index"]],
+        caption=[caption(row) for row in shown.itertuples()],
+        width=THUMBNAIL_WIDTH,
+    )
+
+
+def selected_cell(event) -> tuple[int, int] | None:
+    """The (true, predicted) class indices of the clicked heatmap cell, if any."""
+    points = (event or {}).get("selection", {}).get(charts_eval.CELL_SELECTION) or []
+    if not points:
+        return None
+    point = points[0]
+    try:
+        return CLASS_NAMES.index(point["true"]), CLASS_NAMES.index(point["predicted"])
+    except (KeyError, ValueError):
+        return None
+
+
+def confusion_section(model_id: str, result: ev.Evaluation, images: np.ndarray) -> None:
+    mode = st.segmented_control(
+        "Show", ["Counts", "Row-normalized"], default="Counts", key="evaluate_confusion_mode", required=True
+    )
+    cells = charts_eval.confusion_cells(result.confusion)
+    chart = charts_eval.confusion_heatmap(cells, normalized=mode == "Row-normalized")
+    left, right = st.columns([11, 9], gap="medium")
+    with left:
+        event = st.altair_chart(
+            chart,
+            on_select="rerun",
+            selection_mode=charts_eval.CELL_SELECTION,
+            key=f"confusion-{model_id}",
+            width="content",
+            alt="Confusion matrix: true class by row, predicted class by column. Click a cell to see its images.",
+        )
+        st.caption("Rows are the true class, columns what the model predicted. **Click a cell** to see its images.")
+    with right, st.container(key="cell-gallery"):
+        cell = selected_cell(event)
+        if cell is None:
+            worst = ev.top_confusions(result.confusion, 1)
+            hint = "Click any cell of the matrix to see exactly those test images."
+            if len(worst):
+                true, predicted, count = (int(worst.at[0, name]) for name in ("true", "predicted", "count"))
+                hint += (
+                    f" The biggest mix-up: **{CLASS_NAMES[true]}** taken for **{CLASS_NAMES[predicted]}** ({count})."
+                )
+            st.info(hint, icon="👆")
+            return
+        true, predicted = cell
+        verdict = "correctly" if true == predicted else f"as {CLASS_NAMES[predicted]}"
+        st.subheader(f"True {CLASS_NAMES[true]} · predicted {CLASS_NAMES[predicted]}", anchor=False)
+        st.markdown(f"**{CLASS_NAMES[true]}** images the model classified {verdict}.")
+        gallery(images, result.cell(true, predicted), show_pair=False, empty="No test image falls in this cell.")
+
+
+def report_section(result: ev.Evaluation, model_id: str) -> None:
+    report = result.report.copy()
+    shares = ev.row_normalized(result.confusion)
+    np.fill_diagonal(shares, 0)
+    mistaken = [
+        f"{CLASS_NAMES[int(shares[i].argmax())]} ({shares[i].max():.0%})" if shares[i].max() > 0 else ""
+        for i in range(len(CLASS_NAMES))
+    ]
+    report["most often mistaken for"] = mistaken + ["", ""]
+    percent = {"min_value": 0.0, "max_value": 1.0, "format": "percent"}
+    st.dataframe(
+        report,
+        hide_index=True,
+        width="stretch",
+        height="content",  # all 12 rows, no inner scrolling
+        key="evaluate_report",
+        column_config={
+            "class": st.column_config.TextColumn("class"),
+            "precision": st.column_config.ProgressColumn("precision", **percent),
+            "recall": st.column_config.ProgressColumn("recall = accuracy", **percent),
+            "f1": st.column_config.ProgressColumn("F1", **percent),
+            "support": st.column_config.NumberColumn("support", format="%d"),
+        },
+    )
+    st.download_button(
+        "⬇ Download report (CSV)",
+        report.to_csv(index=False).encode(),
+        file_name=f"{model_id}-classification-report.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    st.caption("Click a column header to sort. A class's recall is its accuracy: the share of its images found.")
+    st.altair_chart(charts_eval.per_class_bars(result.report), width="stretch")
+
+
+def misclassified_section(result: ev.Evaluation, images: np.ndarray, model_id: str) -> None:
+    choices = [ANY, *CLASS_NAMES]
+    c1, c2, c3 = st.columns([2, 2, 3])
+    true = c1.selectbox("True class", choices, key="evaluate_mistakes_true")
+    predicted = c2.selectbox("Predicted as", choices, key="evaluate_mistakes_predicted")
+    least_first = c3.toggle(
+        "Least confident first", key="evaluate_mistakes_order", help="Near-misses instead of confident mistakes"
+    )
+    frame = result.misclassified(
+        None if true == ANY else CLASS_NAMES.index(true), None if predicted == ANY else CLASS_NAMES.index(predicted)
+    )
+    if least_first:
+        frame = frame.iloc[::-1].reset_index(drop=True)
+    if len(frame):
+        st.download_button(
+            f"⬇ Download these {len(frame):,} mistakes (CSV)",
+            frame.assign(
+                true=[CLASS_NAMES[i] for i in frame["true"]], predicted=[CLASS_NAMES[i] for i in frame["predicted"]]
+            ).to_csv(index=False),
+            file_name=f"{model_id}-misclassified.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+    with st.container(key="mistakes-gallery"):
+        gallery(
+            images,
+            frame,
+            show_pair=true == ANY or predicted == ANY,
+            empty="No mistakes with these classes. 🎉" if true != predicted else "Pick two different classes.",
+        )
+
+
+def _top3_line(probabilities: np.ndarray, true: int) -> str:
+    parts = []
+    for index, probability in ev.top_k(probabilities, 3):
+        name = f"**{CLASS_NAMES[index]}** ✓" if index == true else CLASS_NAMES[index]
+        parts.append(f"{name} {probability:.0%}")
+    return " · ".join(parts)
+
+
+def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: np.ndarray) -> None:
+    c1, c2 = st.columns(2)
+    first = CLASS_NAMES.index(c1.selectbox("Class A", CLASS_NAMES, index=6, key="evaluate_pair_a"))
+    second = CLASS_NAMES.index(c2.selectbox("Class B", CLASS_NAMES, index=0, key="evaluate_pair_b"))
+    if first == second:
+        st.warning("Pick two different classes to compare.", icon="↔️")
+        return
+    name_a, name_b = CLASS_NAMES[first], CLASS_NAMES[second]
+    matrix = result.confusion
+    counts = pd.DataFrame(
+        {
+            f"→ {name_a}": [matrix[first, first], matrix[second, first]],
+            f"→ {name_b}": [matrix[first, second], matrix[second, second]],
+            "→ other": [
+                matrix[first].sum() - matrix[first, first] - matrix[first, second],
+                matrix[second].sum() - matrix[second, first] - matrix[second, second],
+            ],
+        },
+        index=[f"true {name_a}", f"true {name_b}"],
+    )
+    left, right = st.columns([3, 4], gap="large")
+    with left:
+        st.markdown("**Two-way confusion**: true class by row, prediction by column")
+        st.dataframe(counts, width="content")
+        support_a, support_b = max(matrix[first].sum(), 1), max(matrix[second].sum(), 1)
+        st.markdown(
+            f"- {matrix[first, second]:,} of {support_a:,} **{name_a}** images ({matrix[first, second] / support_a:.1%}) "
+            f"were called {name_b}\n"
+            f"- {matrix[second, first]:,} of {support_b:,} **{name_b}** images ({matrix[second, first] / support_b:.1%}) "
+            f"were called {name_a}"
+        )
+    with right:
+        st.markdown("**Mean training image of each, and their difference**")
+        means = training_means()
+        st.image(
+            [
+                ev.grayscale_rgb(means[first], INSPECTOR_SCALE),
+                ev.grayscale_rgb(means[second], INSPECTOR_SCALE),
+                ev.difference_rgb(means[first], means[second], INSPECTOR_SCALE),
+            ],
+            caption=[name_a, name_b, f"{name_a} − {name_b}"],
+        )
+        st.caption(f"Difference: red where {name_a} is brighter on average, blue where {name_b} is.")
+
+    st.markdown("**Examples the model confused**, most confident mistakes first")
+    c1, c2, c3 = st.columns(3)
+    per_side = c1.slider("Examples per side", 1, 8, 4, key="evaluate_pair_examples")
+    method = c2.radio(
+        "Saliency",
+        ev.SALIENCY_METHODS,
+        format_func={"smoothgrad": "SmoothGrad", "gradient": "Plain gradient"}.get,
+        horizontal=True,
+        key="evaluate_pair_method",
+    )
+    explain_true = (
+        c3.radio("Explain", ["predicted class", "true class"], horizontal=True, key="evaluate_pair_explain")
+        == "true class"
+    )
+    sides = [result.cell(first, second).head(per_side), result.cell(second, first).head(per_side)]
+    rows = pd.concat(sides, ignore_index=True)
+    maps = None
+    if len(rows):
+        explained = rows["true"] if explain_true else rows["predicted"]
+        maps = saliency(model_id, stamp, tuple(int(i) for i in rows["index"]), tuple(int(c) for c in explained), method)
+    st.caption(
+        "Saliency: brighter yellow pixels sway the model most towards the "
+        + ("true class." if explain_true else "class it predicted.")
+    )
+    offset = 0
+    for column, frame, (true_name, predicted_name) in zip(
+        st.columns(2, gap="large"), sides, ((name_a, name_b), (name_b, name_a)), strict=True
+    ):
+        with column:
+            total = int(matrix[CLASS_NAMES.index(true_name), CLASS_NAMES.index(predicted_name)])
+            st.markdown(f"##### {true_name} predicted as {predicted_name} ({total:,})")
+            if not len(frame):
+                st.info("The model never made this mistake.", icon="🎉")
+            for position, row in enumerate(frame.itertuples()):
+                with st.container(border=True):
+                    st.image(
+                        [
+                            ev.grayscale_rgb(images[row.index], INSPECTOR_SCALE),
+                            ev.saliency_overlay(images[row.index], maps[offset + position], factor=INSPECTOR_SCALE),
+                        ],
+                        caption=[f"test #{row.index}", "saliency"],
+                    )
+                    st.markdown(_top3_line(result.probabilities[row.index], row.true))
+            offset += len(frame)
+
+
+def curves_section(artifact: store.Artifact) -> None:
+    meta = artifact.meta
+    curve = charts_eval.history_curve(meta.history)
+    if curve.empty:
+        st.info("This model was saved without a training history.", icon="📈")
+    else:
+        st.altair_chart(charts.training_curves(curve))
+        st.caption(
+            f"{meta.epochs_run} epoch(s) in {meta.train_seconds:.0f} s. Validation curves come from the "
+            "held-out part of the training set, never from the test set."
+        )
+    with st.expander("Hyperparameters, data and library versions"):
+        st.json(
+            {"hyperparameters": meta.hyperparameters, "dataset": meta.dataset_source, "versions": meta.versions},
+            expanded=1,
+        )

@@ -1,0 +1,179 @@
+"""Predict-page glue: the cached predictor, and the widgets that show what the models see and say."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from core import inference, preprocess, store
+from core.data import CLASS_NAMES
+from ui import charts, loaders
+
+CANVAS_KEY = "predict_canvas"  # plus a generation number: a new key remounts an empty canvas
+CANVAS_GENERATION = "predict_canvas_generation"
+UPLOAD_KEY = "predict_upload"
+SOURCE_KEY = "predict_source"
+TEST_INDEX = "predict_test_index"
+CHARTS_PER_ROW = 2
+
+Entry = tuple[str, float, str]  # model id, model-file time, display name
+
+
+def _file_time(artifact: store.Artifact) -> float:
+    try:
+        return (artifact.path / store.MODEL_FILE).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_resource(show_spinner="Preparing the models…", max_entries=4)
+def _predictor(entries: tuple[Entry, ...]) -> inference.Predictor:
+    """One Predictor per set of models (and file times), shared by every visitor.
+
+    Each model comes from ``loaders.model``, so it is loaded once per process whatever page
+    asked first. A model that fails to load is left out and named in ``skipped``.
+    """
+    named, skipped = [], []
+    for model_id, stamp, display_name in entries:
+        try:
+            named.append(inference.NamedModel(model_id, display_name, loaders.model(model_id, stamp)))
+        except store.ArtifactError as error:
+            skipped.append(inference.Skipped(model_id, str(error).splitlines()[0]))
+    return inference.Predictor(named, skipped=skipped)
+
+
+def predictor(artifacts: Sequence[store.Artifact]) -> tuple[inference.Predictor | None, list[inference.Skipped]]:
+    """The predictor for every readable artifact, and the models left out (with reasons)."""
+    broken = [inference.Skipped(a.model_id, a.error or "unreadable") for a in artifacts if not a.ok]
+    entries = tuple((a.model_id, _file_time(a), a.meta.display_name) for a in artifacts if a.ok and a.meta)
+    if not entries:
+        return None, broken
+    try:
+        built = _predictor(entries)
+    except inference.NoModelsError as error:
+        return None, [*broken, inference.Skipped("all models", str(error))]
+    return built, [*broken, *built.skipped]
+
+
+def show_skipped(skipped: Sequence[inference.Skipped]) -> None:
+    if skipped:
+        lines = "\n".join(f"- **{item.model_id}**: {item.reason}" for item in skipped)
+        st.warning(f"Left out {len(skipped)} model{'s' if len(skipped) != 1 else ''} that can't be used:\n{lines}")
+
+
+def new_canvas() -> None:
+    """The clear button: a fresh key gives an empty canvas."""
+    st.session_state[CANVAS_GENERATION] = st.session_state.get(CANVAS_GENERATION, 0) + 1
+
+
+def canvas_key() -> str:
+    return f"{CANVAS_KEY}_{st.session_state.get(CANVAS_GENERATION, 0)}"
+
+
+def drawing_input(image_data: np.ndarray | None, json_data: dict | None) -> preprocess.Preprocessed | None:
+    """The canvas's RGBA pixels as a model input; None (with a hint) while nothing is drawn."""
+    if image_data is None or not (json_data or {}).get("objects"):
+        st.caption("Draw a garment above: a filled shape, large and centred, works best (like the dataset).")
+        return None
+    return prepare(lambda: preprocess.preprocess_pixels(image_data))
+
+
+def prepare(make) -> preprocess.Preprocessed | None:
+    """Run one preprocessing call; a bad image becomes its one-line message, never a traceback."""
+    try:
+        return make()
+    except preprocess.ImageError as error:
+        st.error(str(error), icon="🚫")
+        return None
+
+
+def random_test_index(count: int) -> int:
+    if TEST_INDEX not in st.session_state:
+        st.session_state[TEST_INDEX] = 0
+    return int(st.session_state[TEST_INDEX]) % count
+
+
+def shuffle_test_image(count: int) -> None:
+    st.session_state[TEST_INDEX] = int(np.random.default_rng().integers(count))
+
+
+def _framed(step: preprocess.Step, side: int = 112) -> np.ndarray:
+    """A step image fitted into a transparent side x side square, so the strip lines up.
+
+    Small images (the 28x28 input) are enlarged by pixel repetition, so they stay crisp.
+    """
+    image = Image.fromarray(step.image).convert("RGBA")
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    smooth = Image.Resampling.NEAREST if scale >= 2 else Image.Resampling.LANCZOS
+    frame = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    frame.paste(image.resize(size, smooth), ((side - size[0]) // 2, (side - size[1]) // 2))
+    return np.asarray(frame)
+
+
+def show_steps(prepared: preprocess.Preprocessed) -> None:
+    """The preprocessing as a strip of images, then every way the input is unlike the dataset."""
+    st.image(
+        [_framed(step) for step in prepared.steps],
+        caption=[step.name for step in prepared.steps],
+        width=112,
+    )
+    facts = [prepared.description]
+    if prepared.inverted:
+        facts.append("dark on light, so inverted")
+    st.caption(" · ".join(facts))
+    for text in prepared.warnings:
+        st.warning(text, icon="⚠️")
+
+
+def _scores_frame(prediction: inference.ModelPrediction) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"class": [s.class_name for s in prediction.top], "probability": [s.probability for s in prediction.top]}
+    )
+
+
+def show_predictions(predictions: Sequence[inference.ModelPrediction], true_label: str | None = None) -> None:
+    """Agreement first (and a table when the models disagree), then a top-k chart per model."""
+    agreed = inference.consensus(predictions)
+    if agreed is None:
+        return
+    truth = f" The true label is **{true_label}**." if true_label else ""
+    if agreed.unanimous:
+        noun = "Both models" if agreed.models == 2 else f"All {agreed.models} models"
+        said = (
+            f"{noun} say **{agreed.class_name}**." if agreed.models > 1 else f"The model says **{agreed.class_name}**."
+        )
+        st.success(said + truth, icon="✅" if not true_label or true_label == agreed.class_name else "❌")
+    else:
+        st.info(
+            f"The models disagree: {agreed.votes} of {agreed.models} say **{agreed.class_name}**.{truth}", icon="🤔"
+        )
+        rows = pd.DataFrame(inference.disagreements(predictions))
+        st.dataframe(
+            rows,
+            hide_index=True,
+            key="predict_disagreements",
+            column_config={
+                "probability": st.column_config.ProgressColumn(
+                    "probability", format="percent", min_value=0, max_value=1
+                ),
+                rows.columns[3]: st.column_config.ProgressColumn(
+                    rows.columns[3], format="percent", min_value=0, max_value=1
+                ),
+                "agrees": st.column_config.CheckboxColumn("agrees"),
+            },
+        )
+    for start in range(0, len(predictions), CHARTS_PER_ROW):
+        row = predictions[start : start + CHARTS_PER_ROW]
+        for column, prediction in zip(st.columns(CHARTS_PER_ROW), row, strict=False):
+            with column.container(key=f"prediction-{prediction.model_id}", border=True):
+                st.markdown(f"**{prediction.display_name}**")
+                st.altair_chart(charts.top_k_bars(_scores_frame(prediction), highlight=true_label), width="stretch")
+
+
+def class_name(label: int) -> str:
+    return CLASS_NAMES[int(label)]
