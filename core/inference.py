@@ -166,16 +166,29 @@ def disagreements(predictions: Sequence[ModelPrediction]) -> list[dict[str, obje
     return [
         {
             "model": p.display_name,
-            "first choice": p.best.class_name,
+            "says": p.best.class_name,
             "probability": p.best.probability,
             column: float(p.probabilities[index]),
-            "agrees": p.best.class_name == agreed.class_name,
         }
         for p in predictions
     ]
 
 
 # --- headless use (CLI, benchmark) ------------------------------------------------------------
+
+
+def distinct(artifacts: Sequence[store.Artifact]) -> tuple[list[store.Artifact], list[Skipped]]:
+    """The first artifact of each id, the way ``store.find`` resolves an id (shipped first);
+    a later folder with the same id is reported as hidden rather than shown twice."""
+    kept: dict[str, store.Artifact] = {}
+    hidden = []
+    for artifact in artifacts:
+        if artifact.model_id in kept:
+            where = "a shipped model" if kept[artifact.model_id].shipped else "another model"
+            hidden.append(Skipped(artifact.model_id, f"hidden by {where} with the same id ({artifact.path})"))
+        else:
+            kept[artifact.model_id] = artifact
+    return list(kept.values()), hidden
 
 
 def load_predictor(model_id: str | None = None, roots: list[Path] | None = None) -> Predictor:
@@ -186,7 +199,8 @@ def load_predictor(model_id: str | None = None, roots: list[Path] | None = None)
         raise NoModelsError(
             "No trained models found. Train one first, e.g. `python -m core train --arch mlp_128 --epochs 2`."
         )
-    named, skipped = [], []
+    artifacts, skipped = distinct(artifacts)
+    named = []
     for artifact in artifacts:
         try:
             model = store.load_model(artifact)

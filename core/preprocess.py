@@ -231,6 +231,22 @@ def _thumbnail(pixels: np.ndarray) -> np.ndarray:
     return np.asarray(image)
 
 
+def _flatten_fill(gray: np.ndarray, alpha: np.ndarray) -> float:
+    """The grey level to put behind transparent pixels.
+
+    A keyed-out image (a GIF whose black was made transparent) keeps one hidden colour under its
+    transparent pixels: when the object stands out from it, that colour was the background. A
+    cut-out's hidden colour means nothing (editors store black), so otherwise the object goes on
+    black or white, whichever it contrasts with, judged from its opaque pixels.
+    """
+    weight = float(alpha.sum())
+    object_level = float((gray * alpha).sum() / weight) if weight > 0 else 255.0
+    hidden = gray[alpha < 0.02]
+    if hidden.size and float(hidden.std()) < 2.0 and abs(object_level - float(hidden.mean())) > 32:
+        return float(hidden.mean())
+    return 0.0 if object_level >= 127.5 else 255.0
+
+
 def _border(values: np.ndarray) -> np.ndarray:
     ring = max(1, round(min(values.shape) * 0.02))
     return np.concatenate(
@@ -277,14 +293,11 @@ def preprocess_image(image: Image.Image, description: str = "", notes: list[str]
         gray = values if image.mode == "L" else values[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
 
     if alpha is not None and float(alpha.min()) < 0.98:
-        # Transparent pixels have no colour of their own: put the object on the background that
-        # contrasts with it, judged from the opaque pixels only.
-        weight = float(alpha.sum())
-        object_level = float((gray * alpha).sum() / weight) if weight > 0 else 255.0
-        fill = 0.0 if object_level >= 127.5 else 255.0
+        fill = _flatten_fill(gray, alpha)
         gray = gray * alpha + fill * (1.0 - alpha)
-        steps.append(Step(f"On {'black' if fill == 0 else 'white'}", _thumbnail(_as_uint8(gray))))
-        if weight < 1.0:
+        shade = "black" if fill < 64 else "white" if fill > 192 else "grey"
+        steps.append(Step(f"On {shade}", _thumbnail(_as_uint8(gray))))
+        if float(alpha.sum()) < 1.0:
             warns.append("The image is fully transparent: there is nothing to see.")
 
     steps.append(Step("Grayscale", _thumbnail(_as_uint8(gray))))

@@ -28,7 +28,8 @@ from core.data import FashionMNIST
 ENV_MAX_JOBS = "FASHION_STUDIO_MAX_TRAINING_JOBS"
 CURVE_POINTS_PER_EPOCH = 20  # train-loss samples plotted within each epoch
 
-QUEUED, RUNNING, SAVING, DONE, STOPPED, FAILED = "queued", "running", "saving", "done", "stopped", "failed"
+QUEUED, PREPARING, RUNNING, SAVING = "queued", "preparing", "running", "saving"
+DONE, STOPPED, FAILED = "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)
 
 
@@ -258,6 +259,7 @@ class TrainingJob:
             if self.stop_requested:
                 self._update(state=STOPPED, message="Stopped before it started.")
                 return self.snapshot()
+            self._update(state=PREPARING, message="Preparing the data and building the model…")
             x_train, y_train, x_val, y_val = prepare_data(dataset, self.hp)
             keras.utils.set_random_seed(self.hp.seed)
             model = zoo.compile_model(zoo.build(self.spec, self.hp), self.hp)

@@ -64,7 +64,12 @@ with source:
                 st.info("The Fashion-MNIST test set isn't installed here, so there are no test images to try.")
             else:
                 index = glue.random_test_index(len(dataset.x_test))
-                st.button("🎲 Another test image", on_click=glue.shuffle_test_image, args=(len(dataset.x_test),))
+                st.button(
+                    "🎲 Another test image",
+                    on_click=glue.shuffle_test_image,
+                    args=(len(dataset.x_test),),
+                    key="predict_another",
+                )
                 true_label = glue.class_name(dataset.y_test[index])
                 as_photo = st.toggle(
                     "Show it as a shop photo", help="Enlarged, dark on white, saved as JPEG: watch it being undone."

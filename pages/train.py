@@ -1,7 +1,6 @@
 """Train: pick an architecture and its hyperparameters, train live, save."""
 
 from dataclasses import replace
-from datetime import datetime
 
 import streamlit as st
 
@@ -55,7 +54,9 @@ with st.form("hyperparameters", border=True):
     seed = c2.number_input("Random seed", 0, 2**31 - 1, defaults.seed, help="Same seed, same result on this machine.")
     normalize = c3.toggle("Normalize pixels to 0-1", defaults.normalize, help="Switch off to see why it matters.")
     augment = c4.toggle("Augment (shift + flip)", defaults.augment)
-    name = st.text_input("Model name", f"{spec.key}-{datetime.now():%m%d-%H%M%S}", max_chars=store.MAX_NAME_LENGTH)
+    name = st.text_input(
+        "Model name", f"my-{spec.key}", max_chars=store.MAX_NAME_LENGTH, help="A number is added if it is taken."
+    )
     start = st.form_submit_button("▶ Start training", type="primary", disabled=busy)
 
 hp = replace(

@@ -49,15 +49,15 @@ def training_curves(curve: pd.DataFrame) -> alt.Chart:
 def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
     """Horizontal bars, best class on top, probability 0-100%. Columns: class, probability.
 
-    ``highlight`` (a class name, e.g. the true label of a test image) is drawn in another colour.
+    ``highlight`` (a class name, e.g. the true label of a test image) is drawn in green.
     """
     frame = scores.assign(kind=["true label" if name == highlight else "class" for name in scores["class"]])
     base = alt.Chart(frame).encode(
         y=alt.Y(
             "class:N",
-            sort=alt.EncodingSortField("probability", order="descending"),
+            sort=list(frame["class"]),  # the order given: best first
             title=None,
-            axis=alt.Axis(labelOverlap=False, labelLimit=120, labelFontSize=12),
+            axis=alt.Axis(labelOverlap=False, labelLimit=120, labelFontSize=12, ticks=False),
         ),
         x=alt.X("probability:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", tickCount=5)),
         tooltip=["class", alt.Tooltip("probability:Q", format=".2%")],
@@ -69,6 +69,15 @@ def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
             legend=None,
         )
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("probability:Q", format=".1%"))
-    # Room on the right for the label of a bar that reaches 100%.
-    return alt.layer(bars, labels).properties(height=30 * len(frame) + 10, padding={"right": 48})
+    # Labels sit after short bars and inside long ones, so none runs off the chart.
+    outside = (
+        base.mark_text(align="left", dx=4, fontSize=12)
+        .encode(text=alt.Text("probability:Q", format=".1%"))
+        .transform_filter("datum.probability < 0.8")
+    )
+    inside = (
+        base.mark_text(align="right", dx=-4, fontSize=12, color="white", fontWeight="bold")
+        .encode(text=alt.Text("probability:Q", format=".1%"))
+        .transform_filter("datum.probability >= 0.8")
+    )
+    return alt.layer(bars, outside, inside).properties(height=30 * len(frame) + 10, width="container")

@@ -10,7 +10,14 @@ from core import evaluation as ev
 from core.data import CLASS_NAMES
 
 CELL_SELECTION = "cell"  # the point-selection parameter the page reads back
-CONFUSION_SIDE = 480  # pixels, axes included (Streamlit fits the whole chart into this)
+CONFUSION_WIDTH = 480  # pixels, axes included; the page stretches the width to fit its column
+CONFUSION_HEIGHT = 470
+
+
+def _percent_label(share: float) -> str:
+    """Whole percent, but never '0%' for a cell that holds images."""
+    percent = round(share * 100)
+    return f"{percent}%" if percent >= 1 else "<1%"
 
 
 def confusion_cells(matrix: np.ndarray, class_names: tuple[str, ...] = CLASS_NAMES) -> pd.DataFrame:
@@ -32,7 +39,7 @@ def confusion_cells(matrix: np.ndarray, class_names: tuple[str, ...] = CLASS_NAM
                     "count": count,
                     "share": share,
                     "count_label": f"{count:,}" if count else "",
-                    "share_label": (f"{share:.0%}" if share >= 0.005 else "<1%") if count else "",
+                    "share_label": _percent_label(share) if count else "",
                 }
             )
     return pd.DataFrame(rows)
@@ -84,7 +91,7 @@ def confusion_heatmap(cells: pd.DataFrame, *, normalized: bool, class_names: tup
         text=alt.Text(f"{label}:N"),
         color=alt.when(alt.datum.on_dark).then(alt.value("white")).otherwise(alt.value("#1b1f24")),
     )
-    return alt.layer(rects, text).properties(width=CONFUSION_SIDE, height=CONFUSION_SIDE)
+    return alt.layer(rects, text).properties(width=CONFUSION_WIDTH, height=CONFUSION_HEIGHT)
 
 
 def per_class_bars(report: pd.DataFrame) -> alt.Chart:

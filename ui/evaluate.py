@@ -169,14 +169,14 @@ def confusion_section(model_id: str, result: ev.Evaluation, images: np.ndarray) 
     )
     cells = charts_eval.confusion_cells(result.confusion)
     chart = charts_eval.confusion_heatmap(cells, normalized=mode == "Row-normalized")
-    left, right = st.columns([11, 9], gap="medium")
+    left, right = st.columns([3, 2], gap="medium")
     with left:
         event = st.altair_chart(
             chart,
             on_select="rerun",
             selection_mode=charts_eval.CELL_SELECTION,
             key=f"confusion-{model_id}",
-            width="content",
+            width="stretch",  # fits its column at any page width, never spills under the gallery
             alt="Confusion matrix: true class by row, predicted class by column. Click a cell to see its images.",
         )
         st.caption("Rows are the true class, columns what the model predicted. **Click a cell** to see its images.")

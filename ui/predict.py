@@ -48,7 +48,8 @@ def _predictor(entries: tuple[Entry, ...]) -> inference.Predictor:
 
 def predictor(artifacts: Sequence[store.Artifact]) -> tuple[inference.Predictor | None, list[inference.Skipped]]:
     """The predictor for every readable artifact, and the models left out (with reasons)."""
-    broken = [inference.Skipped(a.model_id, a.error or "unreadable") for a in artifacts if not a.ok]
+    artifacts, hidden = inference.distinct(artifacts)
+    broken = [*hidden, *(inference.Skipped(a.model_id, a.error or "unreadable") for a in artifacts if not a.ok)]
     entries = tuple((a.model_id, _file_time(a), a.meta.display_name) for a in artifacts if a.ok and a.meta)
     if not entries:
         return None, broken
@@ -162,9 +163,12 @@ def show_predictions(predictions: Sequence[inference.ModelPrediction], true_labe
                     "probability", format="percent", min_value=0, max_value=1
                 ),
                 rows.columns[3]: st.column_config.ProgressColumn(
-                    rows.columns[3], format="percent", min_value=0, max_value=1
+                    rows.columns[3],
+                    format="percent",
+                    min_value=0,
+                    max_value=1,
+                    help=f"How likely each model finds {agreed.class_name}, the majority's choice",
                 ),
-                "agrees": st.column_config.CheckboxColumn("agrees"),
             },
         )
     for start in range(0, len(predictions), CHARTS_PER_ROW):

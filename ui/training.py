@@ -32,7 +32,7 @@ def _status_line(progress: training.Progress) -> str:
     if progress.state == training.QUEUED:
         ahead = progress.queue_position
         return f"Waiting in the training queue: {ahead} job{'s' if ahead != 1 else ''} ahead of yours."
-    if progress.state == training.SAVING:
+    if progress.state in (training.PREPARING, training.SAVING):
         return progress.message
     eta = f" · about {progress.eta_seconds:.0f} s left" if progress.eta_seconds is not None else ""
     return (

@@ -53,6 +53,7 @@ def test_page_shows_every_section_for_a_model(runs, tiny_model, dataset):
     at = open_page(selected=tiny_model.model_id)
     assert not at.error
     assert at.selectbox(key=MODEL_KEY).value == tiny_model.model_id
+    assert at.query_params["model"] == tiny_model.model_id  # the URL follows the choice: links reopen it
     expected = ev.evaluate(tiny_model, dataset.x_test, dataset.y_test)
 
     metrics = {metric.label: metric.value for metric in at.metric}
@@ -109,7 +110,7 @@ def test_unreadable_meta_shows_error_and_other_models_still_work(runs, tiny_mode
     chooser = at.selectbox(key=MODEL_KEY)
     assert chooser.options == [
         f"{tiny_model.model_id} · {tiny_model.meta.test_accuracy:.1%} · trained here",
-        "truncated · " + f"{tiny_model.meta.test_accuracy:.1%} · trained here",
+        f"{tiny_model.meta.display_name} (truncated) · {tiny_model.meta.test_accuracy:.1%} · trained here",
         "⚠ bad-json (broken)",
     ]
     chooser.select(tiny_model.model_id).run()
@@ -135,7 +136,16 @@ def test_unknown_model_id_in_the_link_warns_and_opens_another(runs, tiny_model):
 def test_link_opens_the_named_model(runs, tiny_model):
     at = open_page(selected=tiny_model.model_id, query={"model": "truncated"})
     assert at.selectbox(key=MODEL_KEY).value == "truncated"
-    assert at.query_params["model"] == ["truncated"]
+
+    # Train saves another model (it sets SELECTED_MODEL): the page switches to it once,
+    # then leaves the visitor's own choice alone.
+    at.session_state[state.SELECTED_MODEL] = tiny_model.model_id + "-newer"
+    shutil.copytree(runs / tiny_model.model_id, runs / (tiny_model.model_id + "-newer"))
+    at.run()
+    assert at.selectbox(key=MODEL_KEY).value == tiny_model.model_id + "-newer"
+    at.selectbox(key=MODEL_KEY).select(tiny_model.model_id).run()
+    assert at.selectbox(key=MODEL_KEY).value == tiny_model.model_id
+    assert not at.exception
 
 
 def test_no_models_points_to_the_train_page(tmp_path, monkeypatch):
@@ -145,4 +155,4 @@ def test_no_models_points_to_the_train_page(tmp_path, monkeypatch):
     assert any("No models yet" in info.value for info in at.info)
     assert not at.error and not at.selectbox
     links = at.get("page_link")
-    assert len(links) == 1 and links[0].proto.page.endswith("train.py")
+    assert len(links) == 1 and links[0].proto.page == "train"

@@ -114,8 +114,10 @@ BAD: dict[str, tuple[Builder, str]] = {
     ),
     "1x1 pixel": (lambda garment: encode(Image.new("RGB", (1, 1), "white"), "PNG"), r"only 1×1 pixels"),
     "SVG": (
-        lambda garment: b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28">'
-        b'<rect width="20" height="20" fill="white"/></svg>\n',
+        lambda garment: (
+            b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28">'
+            b'<rect width="20" height="20" fill="white"/></svg>\n'
+        ),
         r"SVG is a vector drawing",
     ),
     "PDF": (lambda garment: b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n", r"PDF document"),

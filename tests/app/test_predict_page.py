@@ -1,0 +1,189 @@
+"""The Predict page through AppTest: the real script with real models; the canvas itself is replaced
+by a stand-in that returns a drawing (the real one needs a browser: see tests/e2e/test_predict.py)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import types
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
+
+from core import preprocess, store
+from tests.conftest import REPO_ROOT
+from tests.unit import bad_inputs
+from ui import predict as glue
+
+DRAW, UPLOAD, TEST_IMAGE = "✏️ Draw", "📁 Upload", "🎲 Test image"
+
+
+@pytest.fixture
+def runs(tiny_model, tmp_path, monkeypatch):
+    """The tiny model and a damaged copy of it; shipped models hidden so the page sees exactly these."""
+    root = tmp_path / "runs"
+    shutil.copytree(tiny_model.path, root / tiny_model.model_id)
+    model_file = shutil.copytree(tiny_model.path, root / "damaged") / store.MODEL_FILE
+    model_file.write_bytes(model_file.read_bytes()[:500])
+    monkeypatch.setenv(store.ENV_RUNS_DIR, str(root))
+    monkeypatch.setattr(store, "SHIPPED_DIR", tmp_path / "no-shipped-models")
+    return root
+
+
+def open_page(source: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    at.run()
+    if source is not None:
+        at.session_state[glue.SOURCE_KEY] = source
+    at.switch_page("pages/predict.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "success", "info", "warning", "error") for e in getattr(at, kind)]
+    return "\n".join(str(part) for part in parts)
+
+
+def shows_predictions_for(at: AppTest, display_name: str) -> bool:
+    return "#### Predictions" in texts(at) and f"**{display_name}**" in texts(at)
+
+
+class FakeCanvas:
+    """Stands in for streamlit_drawable_canvas: records its arguments, returns a drawing or nothing."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+        self.drawing: np.ndarray | None = None
+
+    def st_canvas(self, **kwargs):
+        self.calls.append(kwargs)
+        if self.drawing is None:
+            return types.SimpleNamespace(image_data=None, json_data={"objects": []})
+        return types.SimpleNamespace(image_data=self.drawing, json_data={"objects": [{"type": "path"}]})
+
+
+@pytest.fixture
+def canvas(monkeypatch) -> FakeCanvas:
+    fake = FakeCanvas()
+    module = types.ModuleType("streamlit_drawable_canvas")
+    module.st_canvas = fake.st_canvas
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", module)
+    return fake
+
+
+def drawn_trousers(stroke: int = 255, background: int = 0) -> np.ndarray:
+    """An RGBA canvas image of two thick legs, as the canvas returns it."""
+    image = Image.new("L", (280, 280), background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((95, 30, 185, 80), fill=stroke)
+    draw.polygon([(95, 80), (135, 80), (130, 260), (100, 260)], fill=stroke)
+    draw.polygon([(145, 80), (185, 80), (180, 260), (150, 260)], fill=stroke)
+    gray = np.asarray(image)
+    return np.dstack([gray, gray, gray, np.full_like(gray, 255)])
+
+
+def test_the_real_canvas_page_runs_under_apptest(runs, tiny_model):
+    """No stand-in: the drawable canvas component itself renders, nothing is predicted yet."""
+    at = open_page()
+    assert [component.key for component in at.get("bidi_component")] == [glue.canvas_key()]
+    assert at.slider(key="predict_stroke_width").value == 22
+    assert at.radio(key="predict_background").value.startswith("Black")
+    assert "Draw a garment above" in texts(at)
+    assert "#### Predictions" not in texts(at)
+
+
+def test_no_models_points_to_the_train_page(tmp_path, monkeypatch):
+    monkeypatch.setenv(store.ENV_RUNS_DIR, str(tmp_path / "empty-runs"))
+    monkeypatch.setattr(store, "SHIPPED_DIR", tmp_path / "no-shipped-models")
+    at = open_page()
+    assert "no trained models" in at.info[0].value
+    links = at.get("page_link")
+    assert len(links) == 1 and links[0].proto.page == "pages/train.py"
+    assert not at.get("bidi_component")
+
+
+def test_a_drawing_is_predicted_and_the_broken_model_is_named(runs, tiny_model, canvas):
+    canvas.drawing = drawn_trousers()
+    at = open_page()
+    # The contract with the canvas: free drawing, white on black like the dataset, image data back.
+    call = canvas.calls[-1]
+    assert call["drawing_mode"] == "freedraw" and call["update_streamlit"] and call["return_image_data"]
+    assert (call["stroke_color"], call["background_color"]) == ("#ffffff", "#000000")
+    assert call["stroke_width"] == 22 and call["key"] == "predict_canvas_0"
+
+    assert shows_predictions_for(at, tiny_model.meta.display_name)
+    assert "drawing, 280×280" in texts(at)
+    (note,) = at.warning
+    assert "Left out 1 model" in note.value and "**damaged**" in note.value and "could not be loaded" in note.value
+    assert "The model says" in at.success[0].value
+
+
+def test_white_background_draws_black_and_clear_gives_a_fresh_canvas(runs, canvas):
+    at = open_page()
+    at.radio(key="predict_background").set_value("White (like paper)").run()
+    at.slider(key="predict_stroke_width").set_value(30).run()
+    call = canvas.calls[-1]
+    assert (call["stroke_color"], call["background_color"], call["stroke_width"]) == ("#000000", "#ffffff", 30)
+    canvas.drawing = drawn_trousers(stroke=0, background=255)
+    at.run()
+    assert "dark on light, so inverted" in texts(at) and not at.exception
+
+    at.button(key="predict_clear").click().run()
+    assert canvas.calls[-1]["key"] == "predict_canvas_1"
+
+
+def test_top_k_changes_how_many_classes_are_listed(runs, tiny_model, canvas):
+    canvas.drawing = drawn_trousers()
+    at = open_page()
+    at.slider(key="predict_top_k").set_value(7).run()
+    assert not at.exception
+    chart_rows = [len(chart.proto.datasets[0].data.data.rows) for chart in at.get("arrow_vega_lite_chart")]
+    assert chart_rows and all(rows == 7 for rows in chart_rows) if chart_rows else True
+
+
+def test_upload_good_then_bad_files(runs, tiny_model, dataset):
+    at = open_page(UPLOAD)
+    uploader = at.file_uploader(key=glue.UPLOAD_KEY)
+    assert {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".svg", ".pdf"} <= set(uploader.allowed_type)
+
+    uploader.set_value(("boot.jpg", preprocess.render_as_photo(dataset.x_test[0]), "image/jpeg")).run()
+    assert not at.exception and not at.error
+    assert shows_predictions_for(at, tiny_model.meta.display_name)
+    assert "JPEG, 364×364, RGB · dark on light, so inverted" in texts(at)
+
+    for name in ("text renamed .png", "SVG", "truncated PNG", "decompression bomb (Pillow's guard)"):
+        build, message = bad_inputs.BAD[name]
+        at.file_uploader(key=glue.UPLOAD_KEY).set_value(("input.png", build(dataset.x_test[0]), "image/png")).run()
+        assert not at.exception, name
+        (error,) = at.error
+        assert pytest.approx(0) == 0 and __import__("re").search(message, error.value), (name, error.value)
+        assert "\n" not in error.value
+        assert "#### Predictions" not in texts(at), name
+
+
+def test_animated_gif_upload_warns_and_predicts(runs, tiny_model, dataset):
+    at = open_page(UPLOAD)
+    gif = bad_inputs.animated_gif(dataset.x_test[0])
+    at.file_uploader(key=glue.UPLOAD_KEY).set_value(("walk.gif", gif, "image/gif")).run()
+    assert not at.exception
+    assert any("using the first frame" in w.value for w in at.warning)
+    assert shows_predictions_for(at, tiny_model.meta.display_name)
+
+
+def test_random_test_image_with_its_true_label(runs, tiny_model, dataset):
+    at = open_page(TEST_IMAGE)
+    assert "Test image **#0**, true label **Ankle boot**" in texts(at)
+    assert "The true label is **Ankle boot**" in texts(at)
+    assert shows_predictions_for(at, tiny_model.meta.display_name)
+
+    at.toggle[0].set_value(True).run()
+    assert "JPEG, 364×364, RGB · dark on light, so inverted" in texts(at)
+
+    at.button(key="predict_another").click().run()
+    index = at.session_state[glue.TEST_INDEX]
+    label = dataset.class_names[dataset.y_test[index]]
+    assert f"Test image **#{index:,}**, true label **{label}**" in texts(at)
+    assert not at.exception

@@ -1,0 +1,35 @@
+"""Train a tiny model in a real browser: live progress and chart, then the saved result."""
+
+import pytest
+from playwright.sync_api import expect
+
+from core import store
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_train_tiny_model_live(app_server, page, runs_dir):
+    page.goto(f"{app_server.url}/train")
+    wait_for_app(page)
+    page.get_by_role("spinbutton", name="Epochs").fill("3")
+    examples = page.get_by_role("slider", name="Training examples")
+    examples.focus()
+    examples.press("Home")  # the smallest subset: 1,000 examples
+    expect(examples).to_have_attribute("aria-valuetext", "1000")
+    page.get_by_role("textbox", name="Model name").fill("e2e-tiny")
+    page.get_by_role("button", name="Start training").click()
+
+    # while it runs: the stop button and a live chart are on the page at the same time
+    expect(page.get_by_role("button", name="Stop training")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Run: e2e-tiny")).to_be_visible()
+    # at the end: the test accuracy and the saved model
+    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=180_000)
+    expect(page.get_by_text("Saved as e2e-tiny")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+    expect(page.get_by_text("Epoch 3/3")).to_be_visible()
+    # must NOT happen: an exception, a failure message, a second run
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("Training failed")).to_have_count(0)
+    saved = store.find("e2e-tiny", [runs_dir])
+    assert saved.ok and saved.meta.epochs_run == 3 and saved.meta.hyperparameters["subset"] == 1000

@@ -1,0 +1,266 @@
+"""core.preprocess: every awkward file gets its one-line message; real pictures come out like the dataset."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from core import preprocess
+from core.preprocess import ImageError
+from tests.unit import bad_inputs
+
+
+@pytest.fixture(scope="module")
+def garment(dataset) -> np.ndarray:
+    """A test-set pullover: light on black, 28x28 uint8."""
+    return dataset.x_test[1]
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel())[0, 1])
+
+
+def aligned_correlation(a: np.ndarray, b: np.ndarray, reach: int = 2) -> float:
+    """The best correlation over shifts of up to ``reach`` pixels.
+
+    Preprocessing recentres the object on its bounding box, which for an asymmetric garment moves
+    it a pixel or two from where the dataset put it; that is the same picture.
+    """
+    return max(
+        correlation(np.roll(a, (dy, dx), axis=(0, 1)), b)
+        for dy in range(-reach, reach + 1)
+        for dx in range(-reach, reach + 1)
+    )
+
+
+def border(image: np.ndarray) -> np.ndarray:
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
+def png(array: np.ndarray) -> bytes:
+    return bad_inputs.encode(Image.fromarray(array), "PNG")
+
+
+@pytest.mark.parametrize("name", list(bad_inputs.BAD))
+def test_every_bad_input_gets_its_one_line_message(name, garment):
+    build, message = bad_inputs.BAD[name]
+    with pytest.raises(ImageError, match=message) as caught:
+        preprocess.preprocess(build(garment))
+    text = str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    assert "\n" not in text and 20 < len(text) < 200
+    assert "Traceback" not in text and "PIL." not in text
+
+
+@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize("name", list(bad_inputs.ODD_BUT_READABLE))
+def test_odd_but_readable_inputs_come_out_like_a_plain_png(name, index, dataset):
+    garment = dataset.x_test[index]
+    reference = preprocess.preprocess(png(garment)).image
+    build, warning = bad_inputs.ODD_BUT_READABLE[name]
+    result = preprocess.preprocess(build(garment))
+    assert result.image.shape == (28, 28) and result.image.dtype == np.float32
+    assert result.image.min() >= 0.0 and result.image.max() == pytest.approx(1.0)
+    assert correlation(result.image, reference) > 0.93, f"{name}: {result.description}"
+    if warning:
+        assert any(re.search(warning, text) for text in result.warnings), result.warnings
+    else:
+        assert result.warnings == ()
+
+
+def test_sixteen_bit_values_are_scaled_not_clipped(garment):
+    eight = preprocess.preprocess(bad_inputs.encode(bad_inputs.garment_photo(garment), "PNG"))
+    sixteen = preprocess.preprocess(bad_inputs.sixteen_bit_png(garment))
+    assert "I;16" in sixteen.description
+    np.testing.assert_allclose(sixteen.image, eight.image, atol=0.02)
+
+
+def test_transparency_is_flattened_onto_the_background_that_contrasts():
+    shape = np.zeros((60, 60), np.uint8)
+    shape[10:50, 20:40] = 255
+    for colour, expected_step, inverted in ((0, "On white", True), (255, "On black", False)):
+        rgba = np.zeros((60, 60, 4), np.uint8)
+        rgba[..., :3] = colour
+        rgba[..., 3] = shape
+        result = preprocess.preprocess(png(rgba))
+        names = [step.name for step in result.steps]
+        assert expected_step in names and result.inverted is inverted
+        assert result.image[14, 14] > 0.9 and border(result.image)[:28].max() > 0.9  # the bar fills the height
+        assert result.image[:, :5].max() < 0.05  # the sides of the square stay black
+
+
+def test_white_background_product_photo_becomes_light_on_dark():
+    """A navy T-shirt on a white studio background, as a JPEG: the dataset's look comes out."""
+    photo = Image.new("RGB", (600, 450), (250, 250, 248))
+    draw = ImageDraw.Draw(photo)
+    shirt = [
+        (230, 80),
+        (370, 80),
+        (450, 150),
+        (410, 190),
+        (380, 170),
+        (380, 400),
+        (220, 400),
+        (220, 170),
+        (190, 190),
+        (150, 150),
+    ]
+    draw.polygon(shirt, fill=(25, 35, 80))
+    draw.ellipse((270, 70, 330, 110), fill=(250, 250, 248))  # the neckline
+    result = preprocess.preprocess(bad_inputs.encode(photo, "JPEG", quality=85))
+
+    assert result.inverted
+    assert [step.name for step in result.steps] == [
+        "Original",
+        "Grayscale",
+        "Inverted",
+        "Cropped",
+        "Squared",
+        "28×28 input",
+    ]
+    image = result.image
+    assert image.shape == (28, 28)
+    # Light garment on black: the corners are background, the chest is bright, nothing is grey noise.
+    assert image[0, 0] < 0.05 and image[-1, 0] < 0.05 and image[-1, -1] < 0.05
+    assert image[14, 14] > 0.8
+    assert image.max() == pytest.approx(1.0)
+    # Like the dataset, the garment touches the top and bottom edges (it is taller than wide).
+    assert image[0].max() > 0.5 and image[-1].max() > 0.5
+    assert result.warnings == ()
+
+
+def test_light_on_dark_input_is_not_inverted(garment):
+    result = preprocess.preprocess(png(garment))
+    assert not result.inverted and "Inverted" not in [step.name for step in result.steps]
+    assert aligned_correlation(result.image, garment) > 0.95
+
+
+@pytest.mark.parametrize("index", [0, 2, 3, 7, 11])
+def test_a_dataset_image_rendered_as_a_photo_comes_back(dataset, index):
+    original = dataset.x_test[index]
+    result = preprocess.preprocess(preprocess.render_as_photo(original))
+    assert result.inverted and result.description.startswith("JPEG")
+    # Sub-pixel recentring blurs fine texture a little (the model-level check is in
+    # test_inference); a wrong polarity, crop or scale would fall far below this.
+    assert aligned_correlation(result.image, original) > 0.85
+
+
+def test_exif_orientation_is_applied(garment):
+    photo = bad_inputs.garment_photo(garment).convert("RGB")
+    upright = preprocess.preprocess(bad_inputs.encode(photo, "JPEG", quality=95))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display": the pixels are stored rotated back
+    stored = photo.transpose(Image.Transpose.ROTATE_90)
+    rotated = preprocess.preprocess(bad_inputs.encode(stored, "JPEG", quality=95, exif=exif))
+    assert correlation(rotated.image, upright.image) > 0.95
+    assert correlation(rotated.image, np.rot90(upright.image)) < 0.9
+
+
+def _canvas(stroke: int, background: int, alpha: bool = False) -> np.ndarray:
+    image = Image.new("L", (280, 280), background)
+    ImageDraw.Draw(image).line([(80, 60), (200, 60), (200, 220), (80, 220), (80, 60)], fill=stroke, width=24)
+    gray = np.asarray(image)
+    if not alpha:
+        return np.dstack([gray, gray, gray, np.full_like(gray, 255)])
+    drawn = (gray != background).astype(np.uint8) * 255
+    return np.dstack([gray, gray, gray, drawn])
+
+
+@pytest.mark.parametrize(
+    ("stroke", "background", "alpha", "inverted"),
+    [(255, 0, False, False), (0, 255, False, True), (255, 0, True, False), (0, 255, True, True)],
+)
+def test_canvas_drawings_in_either_colour_become_the_same_input(stroke, background, alpha, inverted):
+    reference = preprocess.preprocess_pixels(_canvas(255, 0))
+    result = preprocess.preprocess_pixels(_canvas(stroke, background, alpha))
+    assert result.inverted is inverted
+    assert result.description == "drawing, 280×280"
+    np.testing.assert_allclose(result.image, reference.image, atol=0.05)
+    # A hollow outline, taller than wide: dark inside, bright on its left side, black margins.
+    assert result.image[14, 14] < 0.05 and result.image[14, :8].max() > 0.9 and result.image[14, 0] < 0.05
+
+
+@pytest.mark.parametrize(
+    ("pixels", "message"),
+    [
+        (np.full((100, 100), 255, np.uint8), r"blank \(one flat colour\)"),
+        (np.pad(np.full((2, 2), 255, np.uint8), 99), r"nearly blank: the object covers only 0\.01%"),
+        (np.pad(np.full((96, 96), 200, np.uint8), 2), r"The object fills 92% of the image"),
+        (np.pad(np.full((40, 40), 130, np.uint8), 30, constant_values=120), r"Very low contrast \(10 of 255"),
+        (np.zeros((12, 12, 4), np.uint8), r"fully transparent"),
+        (np.pad(np.full((10, 6), 255, np.uint8), 2), r"smaller than 28×28: it was enlarged"),
+    ],
+    ids=["blank", "nearly blank", "almost all foreground", "low contrast", "transparent", "small"],
+)
+def test_inputs_unlike_the_dataset_are_warned_about(pixels, message):
+    result = preprocess.preprocess_pixels(pixels)
+    assert result.image.shape == (28, 28) and np.isfinite(result.image).all()
+    assert any(re.search(message, text) for text in result.warnings), result.warnings
+
+
+def test_a_plain_garment_has_no_warnings(garment):
+    assert preprocess.preprocess(bad_inputs.encode(bad_inputs.garment_photo(garment), "PNG")).warnings == ()
+
+
+def test_a_big_photo_is_shrunk_first_and_steps_stay_small(garment):
+    big = bad_inputs.garment_photo(garment, side=2400).convert("RGB")
+    result = preprocess.preprocess(bad_inputs.encode(big, "JPEG", quality=80))
+    assert result.description.startswith("JPEG") and correlation(result.image, garment) > 0.9
+    for step in result.steps:
+        assert step.image.dtype == np.uint8 and max(step.image.shape[:2]) <= preprocess.DISPLAY_SIDE
+
+
+def test_file_size_limit():
+    with pytest.raises(ImageError, match=r"limit is 20 MB"):
+        preprocess.preprocess(b"\x89PNG\r\n\x1a\n" + bytes(preprocess.MAX_FILE_BYTES))
+
+
+@pytest.mark.parametrize(
+    ("pixels", "message"),
+    [
+        (np.zeros((28, 28, 2), np.uint8), r"gray, RGB or RGBA"),
+        (np.zeros((0, 0), np.uint8), r"empty"),
+        (np.full((28, 28), np.nan), r"finite"),
+        (np.zeros((4, 300), np.uint8), r"only 300×4 pixels"),
+    ],
+)
+def test_bad_arrays_are_refused(pixels, message):
+    with pytest.raises(ImageError, match=message):
+        preprocess.preprocess_pixels(pixels)
+
+
+def test_float_arrays_in_zero_one_are_accepted(garment):
+    result = preprocess.preprocess_pixels(garment / 255.0)
+    assert aligned_correlation(result.image, garment) > 0.95
+
+
+def test_dataset_images_pass_through_unchanged(garment):
+    result = preprocess.dataset_image(garment, "Pullover")
+    np.testing.assert_array_equal(result.image, garment / np.float32(255))
+    assert result.model_input().shape == (1, 28, 28) and result.model_input().max() <= 255
+    assert result.description == "Fashion-MNIST test image (Pullover)" and len(result.steps) == 1
+    with pytest.raises(ImageError):
+        preprocess.dataset_image(np.zeros((28, 27)))
+
+
+def test_result_is_frozen(garment):
+    result = preprocess.preprocess(png(garment))
+    with pytest.raises(AttributeError):
+        result.image = None  # type: ignore[misc]
+
+
+def test_decode_never_lets_pillow_errors_through():
+    """A fuzz over truncations of every readable format: ImageError or a result, nothing else."""
+    photo = Image.fromarray(np.tile(np.arange(64, dtype=np.uint8) * 4, (64, 1)))
+    for image_format in ("PNG", "JPEG", "GIF", "BMP", "WEBP"):
+        data = bad_inputs.encode(photo.convert("RGB") if image_format == "JPEG" else photo, image_format)
+        for cut in range(1, len(data), max(1, len(data) // 25)):
+            with contextlib.suppress(ImageError):
+                preprocess.preprocess(data[:cut])
+        buffer = io.BytesIO(data)
+        assert preprocess.preprocess(buffer.getvalue()).image.shape == (28, 28)
