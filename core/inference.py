@@ -51,10 +51,11 @@ class ModelPrediction:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A model left out, and why (one line)."""
+    """A model left out, and why (one line). ``hidden``: another folder has its id (not an error)."""
 
     model_id: str
     reason: str
+    hidden: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,7 +186,7 @@ def distinct(artifacts: Sequence[store.Artifact]) -> tuple[list[store.Artifact],
     for artifact in artifacts:
         if artifact.model_id in kept:
             where = "a shipped model" if kept[artifact.model_id].shipped else "another model"
-            hidden.append(Skipped(artifact.model_id, f"hidden by {where} with the same id ({artifact.path})"))
+            hidden.append(Skipped(artifact.model_id, f"hidden by {where} with the same id ({artifact.path})", True))
         else:
             kept[artifact.model_id] = artifact
     return list(kept.values()), hidden
@@ -232,7 +233,7 @@ def as_json(
         "consensus": None
         if agreed is None
         else {"class": agreed.class_name, "votes": agreed.votes, "models": agreed.models},
-        "skipped": [{"model_id": item.model_id, "reason": item.reason} for item in skipped],
+        "skipped": [{"model_id": item.model_id, "reason": item.reason, "hidden": item.hidden} for item in skipped],
     }
 
 

@@ -42,7 +42,7 @@ st.caption(
     "Averaging every training image of a class shows its typical silhouette. Compare Shirt with T-shirt/top and Coat."
 )
 means = data.mean_images(dataset.x_train, dataset.y_train)
-st.image([image / 255 for image in means], caption=list(dataset.class_names), width=96)
+st.image([widgets.crisp(image / 255) for image in means], caption=list(dataset.class_names), width=96, clamp=True)
 
 st.subheader("Where the data came from")
 st.markdown(

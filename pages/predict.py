@@ -52,7 +52,10 @@ with source:
                 "Image file",
                 type=list(preprocess.UPLOAD_EXTENSIONS),
                 key=glue.UPLOAD_KEY,
-                help=f"{preprocess.FORMAT_NAMES}. A garment on a plain background works best.",
+            )
+            st.caption(
+                f"{preprocess.FORMAT_NAMES}, up to {st.get_option('server.maxUploadSize')} MB. "
+                "One garment on a plain background works best."
             )
             if file is not None:
                 prepared = glue.prepare(lambda: preprocess.preprocess(file.getvalue()))

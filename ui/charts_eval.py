@@ -14,8 +14,8 @@ CONFUSION_WIDTH = 480  # pixels, axes included; the page stretches the width to 
 CONFUSION_HEIGHT = 470
 
 
-def _percent_label(share: float) -> str:
-    """Whole percent, but never '0%' for a cell that holds images."""
+def percent_label(share: float) -> str:
+    """Whole percent, but '<1%' rather than a misleading '0%' for a share that is not zero."""
     percent = round(share * 100)
     return f"{percent}%" if percent >= 1 else "<1%"
 
@@ -39,7 +39,7 @@ def confusion_cells(matrix: np.ndarray, class_names: tuple[str, ...] = CLASS_NAM
                     "count": count,
                     "share": share,
                     "count_label": f"{count:,}" if count else "",
-                    "share_label": _percent_label(share) if count else "",
+                    "share_label": percent_label(share) if count else "",
                 }
             )
     return pd.DataFrame(rows)

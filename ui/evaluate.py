@@ -1,4 +1,8 @@
-"""Evaluate-page glue: model picker, cached evaluation, image galleries, pair inspector."""
+"""Evaluate-page glue: model picker, cached evaluation, image galleries, pair inspector.
+
+The interactive sections are fragments: a click on a confusion-matrix cell, a gallery
+filter or a pair choice reruns only its own section, not the whole page.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ MODEL_KEY = "evaluate_model"
 SEEN_TRAINED_KEY = "evaluate_seen_trained"  # the SELECTED_MODEL value this page last acted on
 GALLERY_LIMIT = 60  # thumbnails drawn at most; the caption says how many there are
 THUMBNAIL_SCALE = 3  # 28 px -> 84 px, nearest neighbour (crisp pixels)
-THUMBNAIL_WIDTH = 28 * THUMBNAIL_SCALE
+LABELLED_THUMBNAIL_SCALE = 4  # 112 px: room for a "true → predicted" caption
 INSPECTOR_SCALE = 4  # 28 px -> 112 px
 ANY = "Any"
 
@@ -141,13 +145,14 @@ def gallery(images: np.ndarray, frame: pd.DataFrame, *, show_pair: bool, empty: 
     )
 
     def caption(row) -> str:
-        pair = f"{CLASS_NAMES[row.true]} → {CLASS_NAMES[row.predicted]} " if show_pair else ""
-        return f"{pair}{row.confidence:.0%} · #{row.index}"
+        pair = f"{CLASS_NAMES[row.true]} → {CLASS_NAMES[row.predicted]} · " if show_pair else ""
+        return f"{pair}{charts_eval.percent_label(row.confidence)} · #{row.index}"
 
+    scale = LABELLED_THUMBNAIL_SCALE if show_pair else THUMBNAIL_SCALE
     st.image(
-        [ev.grayscale_rgb(images[index], THUMBNAIL_SCALE) for index in shown["index"]],
+        [ev.grayscale_rgb(images[index], scale) for index in shown["index"]],
         caption=[caption(row) for row in shown.itertuples()],
-        width=THUMBNAIL_WIDTH,
+        width=28 * scale,  # the image's own size: no browser resampling, crisp pixels
     )
 
 
@@ -163,6 +168,7 @@ def selected_cell(event) -> tuple[int, int] | None:
         return None
 
 
+@st.fragment
 def confusion_section(model_id: str, result: ev.Evaluation, images: np.ndarray) -> None:
     mode = st.segmented_control(
         "Show", ["Counts", "Row-normalized"], default="Counts", key="evaluate_confusion_mode", required=True
@@ -204,10 +210,12 @@ def report_section(result: ev.Evaluation, model_id: str) -> None:
     shares = ev.row_normalized(result.confusion)
     np.fill_diagonal(shares, 0)
     mistaken = [
-        f"{CLASS_NAMES[int(shares[i].argmax())]} ({shares[i].max():.0%})" if shares[i].max() > 0 else ""
+        f"{CLASS_NAMES[int(shares[i].argmax())]} ({charts_eval.percent_label(shares[i].max())})"
+        if shares[i].max() > 0
+        else ""
         for i in range(len(CLASS_NAMES))
     ]
-    report["most often mistaken for"] = mistaken + ["", ""]
+    report["top confusion"] = mistaken + ["", ""]
     percent = {"min_value": 0.0, "max_value": 1.0, "format": "percent"}
     st.dataframe(
         report,
@@ -220,7 +228,10 @@ def report_section(result: ev.Evaluation, model_id: str) -> None:
             "precision": st.column_config.ProgressColumn("precision", **percent),
             "recall": st.column_config.ProgressColumn("recall = accuracy", **percent),
             "f1": st.column_config.ProgressColumn("F1", **percent),
-            "support": st.column_config.NumberColumn("support", format="%d"),
+            "support": st.column_config.NumberColumn("support", format="%d", help="Test images of this class"),
+            "top confusion": st.column_config.TextColumn(
+                "top confusion", help="The class its images are most often taken for, and how often"
+            ),
         },
     )
     st.download_button(
@@ -234,6 +245,7 @@ def report_section(result: ev.Evaluation, model_id: str) -> None:
     st.altair_chart(charts_eval.per_class_bars(result.report), width="stretch")
 
 
+@st.fragment
 def misclassified_section(result: ev.Evaluation, images: np.ndarray, model_id: str) -> None:
     choices = [ANY, *CLASS_NAMES]
     c1, c2, c3 = st.columns([2, 2, 3])
@@ -266,14 +278,16 @@ def misclassified_section(result: ev.Evaluation, images: np.ndarray, model_id: s
         )
 
 
-def _top3_line(probabilities: np.ndarray, true: int) -> str:
-    parts = []
-    for index, probability in ev.top_k(probabilities, 3):
+def _top3_markdown(probabilities: np.ndarray, true: int) -> str:
+    """A numbered top-3 list; the true class is bold and ticked wherever it ranks."""
+    lines = ["**Top 3**"]
+    for rank, (index, probability) in enumerate(ev.top_k(probabilities, 3), start=1):
         name = f"**{CLASS_NAMES[index]}** ✓" if index == true else CLASS_NAMES[index]
-        parts.append(f"{name} {probability:.0%}")
-    return " · ".join(parts)
+        lines.append(f"{rank}. {name} {charts_eval.percent_label(probability)}")
+    return "\n".join(lines)
 
 
+@st.fragment
 def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: np.ndarray) -> None:
     c1, c2 = st.columns(2)
     first = CLASS_NAMES.index(c1.selectbox("Class A", CLASS_NAMES, index=6, key="evaluate_pair_a"))
@@ -294,7 +308,7 @@ def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: n
         },
         index=[f"true {name_a}", f"true {name_b}"],
     )
-    left, right = st.columns([3, 4], gap="large")
+    left, right = st.columns([4, 3], gap="large")
     with left:
         st.markdown("**Two-way confusion**: true class by row, prediction by column")
         st.dataframe(counts, width="content")
@@ -334,10 +348,10 @@ def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: n
     )
     sides = [result.cell(first, second).head(per_side), result.cell(second, first).head(per_side)]
     rows = pd.concat(sides, ignore_index=True)
+    explained_class = [int(c) for c in (rows["true"] if explain_true else rows["predicted"])]
     maps = None
     if len(rows):
-        explained = rows["true"] if explain_true else rows["predicted"]
-        maps = saliency(model_id, stamp, tuple(int(i) for i in rows["index"]), tuple(int(c) for c in explained), method)
+        maps = saliency(model_id, stamp, tuple(int(i) for i in rows["index"]), tuple(explained_class), method)
     st.caption(
         "Saliency: brighter yellow pixels sway the model most towards the "
         + ("true class." if explain_true else "class it predicted.")
@@ -353,14 +367,16 @@ def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: n
                 st.info("The model never made this mistake.", icon="🎉")
             for position, row in enumerate(frame.itertuples()):
                 with st.container(border=True):
-                    st.image(
+                    pictures, words = st.columns([3, 2], vertical_alignment="center")
+                    pictures.image(
                         [
                             ev.grayscale_rgb(images[row.index], INSPECTOR_SCALE),
                             ev.saliency_overlay(images[row.index], maps[offset + position], factor=INSPECTOR_SCALE),
                         ],
-                        caption=[f"test #{row.index}", "saliency"],
+                        caption=[f"test #{row.index}", f"why {CLASS_NAMES[explained_class[offset + position]]}"],
+                        width=28 * INSPECTOR_SCALE,
                     )
-                    st.markdown(_top3_line(result.probabilities[row.index], row.true))
+                    words.markdown(_top3_markdown(result.probabilities[row.index], row.true))
             offset += len(frame)
 
 

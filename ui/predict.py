@@ -61,9 +61,14 @@ def predictor(artifacts: Sequence[store.Artifact]) -> tuple[inference.Predictor 
 
 
 def show_skipped(skipped: Sequence[inference.Skipped]) -> None:
-    if skipped:
-        lines = "\n".join(f"- **{item.model_id}**: {item.reason}" for item in skipped)
-        st.warning(f"Left out {len(skipped)} model{'s' if len(skipped) != 1 else ''} that can't be used:\n{lines}")
+    """Broken models as a warning naming each; folders hidden by a same-named model as a quiet note."""
+    broken = [item for item in skipped if not item.hidden]
+    if broken:
+        lines = "\n".join(f"- **{item.model_id}**: {item.reason}" for item in broken)
+        st.warning(f"Left out {len(broken)} model{'s' if len(broken) != 1 else ''} that can't be used:\n{lines}")
+    for item in skipped:
+        if item.hidden:
+            st.caption(f"Not shown: {item.model_id}, {item.reason}.")
 
 
 def new_canvas() -> None:

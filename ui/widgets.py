@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from core import data
@@ -25,6 +26,11 @@ def require_dataset() -> data.FashionMNIST:
         st.stop()
 
 
+def crisp(image: np.ndarray, scale: int = 3) -> np.ndarray:
+    """Nearest-neighbour upscaling, so the browser shows square pixels instead of a blur."""
+    return np.repeat(np.repeat(np.asarray(image), scale, axis=0), scale, axis=1)
+
+
 def class_row(images, width: int = 56) -> None:
-    """A row of small grayscale images, 28x28 each, scaled without blurring."""
-    st.image([image for image in images], width=width, clamp=True)
+    """A row of small grayscale 28x28 images with crisp pixels."""
+    st.image([crisp(image) for image in images], width=width, clamp=True)

@@ -155,6 +155,16 @@ def test_load_predictor_skips_broken_artifacts_by_name(models_folder, dataset):
     assert predictor.predict(dataset.x_test[0] / 255.0)[0].model_id == "good"
 
 
+def test_a_second_folder_with_the_same_id_is_hidden_not_shown_twice(models_folder, tiny_model):
+    second = models_folder / "second-root"
+    shutil.copytree(tiny_model.path, second / "good")
+    predictor = inference.load_predictor(roots=[models_folder, second])
+    assert predictor.model_ids == ("good",)
+    (hidden,) = [item for item in predictor.skipped if item.hidden]
+    assert hidden.model_id == "good" and "hidden by another model with the same id" in hidden.reason
+    assert str(second / "good") in hidden.reason
+
+
 def test_load_predictor_for_one_named_model(models_folder):
     assert inference.load_predictor("good", roots=[models_folder]).model_ids == ("good",)
     with pytest.raises(store.ArtifactError, match="could not be loaded"):

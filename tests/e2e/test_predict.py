@@ -1,0 +1,80 @@
+"""The Predict page in a real browser: a mouse stroke on the canvas, and uploads good and bad."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from core import preprocess
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def open_predict(app_server, page: Page) -> None:
+    page.goto(f"{app_server.url}/predict")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Predict")).to_be_visible()
+    # A cold server loads TensorFlow and every model once ("Preparing the models…"): the tabs follow.
+    expect(page.get_by_role("tab", name="Draw")).to_be_visible(timeout=120_000)
+
+
+def draw(page: Page, canvas, path: list[tuple[int, int]]) -> None:
+    """One stroke with the mouse: press at the first point, move through the rest, release."""
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = box["x"], box["y"]
+    page.mouse.move(x + path[0][0], y + path[0][1])
+    page.mouse.down()
+    for px, py in path[1:]:
+        page.mouse.move(x + px, y + py, steps=6)
+    page.mouse.up()
+
+
+def test_a_stroke_on_the_canvas_shows_predictions(app_server, page, tiny_model):
+    open_predict(app_server, page)
+    canvas = page.locator(".st-key-predict_canvas_0 canvas.upper-canvas")
+    expect(canvas).to_be_visible()
+    prediction = page.locator(f".st-key-prediction-{tiny_model.model_id}")
+    # Before any drawing: a hint, and no predictions.
+    expect(page.get_by_text("Draw a garment above")).to_be_visible()
+    expect(prediction).to_have_count(0)
+
+    # A trouser-like outline: down one leg, across, and back up the other.
+    draw(page, canvas, [(100, 40), (180, 40), (185, 250), (150, 250), (140, 110), (130, 250), (95, 250), (100, 40)])
+
+    expect(prediction).to_be_visible(timeout=60_000)
+    expect(prediction.get_by_text(tiny_model.meta.display_name, exact=True)).to_be_visible()
+    expect(prediction.get_by_test_id("stVegaLiteChart")).to_be_visible()
+    expect(page.get_by_text("28×28 input", exact=True)).to_be_visible()
+    expect(page.get_by_text("drawing, 280×280")).to_be_visible()
+    expect(page.get_by_text("Draw a garment above")).to_have_count(0)
+    # must NOT happen: an exception, or an error box
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def test_upload_a_good_photo_then_bad_files(app_server, page, tiny_model, dataset):
+    open_predict(app_server, page)
+    page.get_by_role("tab", name="Upload").click()
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    expect(uploader).to_have_count(1)
+    prediction = page.locator(f".st-key-prediction-{tiny_model.model_id}")
+
+    photo = preprocess.render_as_photo(dataset.x_test[0])  # an ankle boot, 10x, dark on white, JPEG
+    uploader.set_input_files(files=[{"name": "boot.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    expect(prediction).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("JPEG, 364×364, RGB · dark on light, so inverted")).to_be_visible()
+    expect(page.get_by_text("Inverted", exact=True)).to_be_visible()
+
+    text = b"Shopping list:\n- 2 T-shirts\n- 1 pair of sneakers\n"
+    uploader.set_input_files(files=[{"name": "notes.png", "mimeType": "image/png", "buffer": text}])
+    error = page.get_by_text("This file holds text, not an image")
+    expect(error).to_be_visible(timeout=60_000)
+    expect(prediction).to_have_count(0)
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><rect width="9" height="9"/></svg>'
+    uploader.set_input_files(files=[{"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": svg}])
+    expect(page.get_by_text("SVG is a vector drawing, not pixels: export it as PNG first.")).to_be_visible()
+    expect(error).to_have_count(0)
+    # must NOT happen: a traceback, or predictions for a file that isn't an image
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(prediction).to_have_count(0)
