@@ -24,7 +24,6 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from core import data, inference, preprocess, store, zoo  # noqa: E402
@@ -94,6 +93,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--no-zoo", dest="zoo", action="store_false", help="skip the all-architectures run")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     dataset = data.load()
     images = inputs(dataset)
 
@@ -123,7 +123,8 @@ def main() -> None:
         f"Command: `.venv/bin/python -m bench.bench_predict --repeats {args.repeats}`"
         f"{'' if args.zoo else ' --no-zoo'}. "
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
-        f"TensorFlow {tf.__version__}. Server-side only: what the page's script spends between the "
+        f"TensorFlow {tf.__version__}; load average during the run {load_before:.1f} → {os.getloadavg()[0]:.1f} "
+        "(the machine is shared: p95 suffers first). Server-side only: what the page's script spends between the "
         "uploaded (or drawn) bytes and the top-k of every model; no browser, no network.\n\n"
         "Why it is fast: all models run inside one `tf.function` traced once with a fixed input "
         "signature (`core.inference.Predictor`), so the per-call overhead is paid once, not once "

@@ -19,10 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
-from core import data, store, training
+from core import data, store
 from core.data import CLASS_NAMES
+
+# TensorFlow/Keras are imported only where a model is run: `python -m core evaluate` answers
+# a mistyped model id in a second, and the metrics need none of it.
 
 NUM_CLASSES = len(CLASS_NAMES)
 METRICS = ("precision", "recall", "f1")
@@ -287,7 +289,14 @@ def evaluate(
         source = FROM_CACHE
     else:
         model = load_model() if load_model is not None else store.load_model(artifact)
-        probabilities = training.predict_probabilities(model, images)
+        from core import training
+
+        try:
+            probabilities = training.predict_probabilities(model, images)
+        except Exception as error:  # a loadable model that cannot take 28x28 pixels is a broken artifact
+            raise store.ArtifactError(
+                f"Model {artifact.model_id!r} failed on the test images: {type(error).__name__}: {error}"
+            ) from error
         if probabilities.shape != (len(images), NUM_CLASSES):
             raise store.ArtifactError(
                 f"Model {artifact.model_id!r} outputs shape {probabilities.shape[1:]}, not {NUM_CLASSES} classes"
@@ -393,12 +402,16 @@ def _class_score_function(model) -> Callable:
         return logits
 
     def log_probabilities(pixels):
+        import tensorflow as tf
+
         return tf.math.log(tf.clip_by_value(model(pixels, training=False), 1e-12, 1.0))
 
     return log_probabilities
 
 
 def _score_gradients(score: Callable, images: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    import tensorflow as tf
+
     pixels = tf.convert_to_tensor(images)
     with tf.GradientTape() as tape:
         tape.watch(pixels)
@@ -434,7 +447,8 @@ def _heat_colors(values: np.ndarray) -> np.ndarray:
 def saliency_overlay(image: np.ndarray, saliency: np.ndarray, *, factor: int = 4, strength: float = 0.85) -> np.ndarray:
     """The image dimmed to gray with the saliency painted over it in heat colours, uint8 RGB."""
     gray = np.clip(np.asarray(image, dtype=np.float32), 0, 255)[..., None] * np.ones(3) * 0.55
-    weight = (np.clip(saliency, 0, 1) * strength)[..., None]
+    # A gamma above 1 keeps the faint noise floor of a gradient map from tinting everything.
+    weight = (np.clip(saliency, 0, 1) ** 1.5 * strength)[..., None]
     blended = gray * (1 - weight) + _heat_colors(saliency) * weight
     return upscale(np.clip(blended, 0, 255).astype(np.uint8), factor)
 

@@ -32,7 +32,7 @@ UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "gif", "bmp", "svg", "pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; the header is checked before any pixel is decoded
 MIN_SIDE = 8
-WORKING_SIDE = 560  # big images are shrunk to this first: 20x the output is plenty to find the object
+WORKING_SIDE = 448  # big images are shrunk to this first: 16x the output is plenty to find the object
 DISPLAY_SIDE = 160  # the step images kept for display are at most this big
 MARGIN = 0.0  # empty border added around the object, as a fraction of its longest side (see above)
 FOREGROUND_LEVEL = 0.05  # a pixel is "object" above this fraction of the contrast (the dataset trimmed at 5%)
@@ -154,9 +154,11 @@ def decode(data: bytes) -> tuple[Image.Image, str, list[str]]:
             if frames > 1:
                 image.seek(0)
                 notes.append(f"Animated image ({frames} frames): using the first frame.")
-            if image_format in ("JPEG", "MPO"):
-                # Decode a big JPEG at 1/2, 1/4 or 1/8 scale straight away: fast and light on memory.
-                image.draft(None, (WORKING_SIDE, WORKING_SIDE))
+            shrink = WORKING_SIDE / max(image.size)
+            if image_format in ("JPEG", "MPO") and shrink < 1:
+                # Decode a big JPEG at 1/2, 1/4 or 1/8 scale straight away (never below the working
+                # size): a 12-megapixel photo decodes ~10x faster and in a fraction of the memory.
+                image.draft(None, (round(image.width * shrink), round(image.height * shrink)))
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(
@@ -223,12 +225,17 @@ def _as_uint8(values: np.ndarray, scale: float = 1.0) -> np.ndarray:
 
 
 def _thumbnail(pixels: np.ndarray) -> np.ndarray:
-    """A display copy no bigger than DISPLAY_SIDE; the 28x28 result is kept as is."""
-    if max(pixels.shape[:2]) <= DISPLAY_SIDE:
+    """A display copy no bigger than DISPLAY_SIDE; the 28x28 result is kept as is.
+
+    A box filter: antialiased like Lanczos for a shrink but ~5x cheaper, and these copies are
+    only looked at (the model input is made with Lanczos).
+    """
+    height, width = pixels.shape[:2]
+    if max(height, width) <= DISPLAY_SIDE:
         return pixels
-    image = Image.fromarray(pixels)
-    image.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE), Image.Resampling.LANCZOS)
-    return np.asarray(image)
+    scale = DISPLAY_SIDE / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
 
 
 def _flatten_fill(gray: np.ndarray, alpha: np.ndarray) -> float:

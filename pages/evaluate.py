@@ -19,9 +19,8 @@ if not artifacts:
     st.stop()
 
 artifact = ev_ui.pick_model(artifacts)
-model, stamp = ev_ui.require_model(artifact)
-with st.spinner("Predicting the 10,000 test images (once per model; cached beside it)…", show_time=True):
-    result = ev_ui.evaluation(artifact.model_id, stamp)
+stamp = ev_ui.require_model(artifact)
+result = ev_ui.require_evaluation(artifact, stamp)
 ev_ui.summary(artifact, result)
 
 confusion, report, mistakes, pair, curves = st.tabs(

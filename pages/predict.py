@@ -33,6 +33,7 @@ with source:
                 "Background", ["Black (like the dataset)", "White (like paper)"], key="predict_background"
             )
             on_black = background.startswith("Black")
+            st.space("medium")  # the canvas's own toolbar (undo, redo, clear) floats above it
             canvas = st_canvas(
                 stroke_width=stroke_width,
                 stroke_color="#ffffff" if on_black else "#000000",
@@ -75,7 +76,9 @@ with source:
                 )
                 true_label = glue.class_name(dataset.y_test[index])
                 as_photo = st.toggle(
-                    "Show it as a shop photo", help="Enlarged, dark on white, saved as JPEG: watch it being undone."
+                    "Show it as a shop photo",
+                    help="Enlarged, dark on white, saved as JPEG: watch the preprocessing undo it.",
+                    key="predict_as_photo",
                 )
                 st.markdown(f"Test image **#{index:,}**, true label **{true_label}**")
                 image = dataset.x_test[index]

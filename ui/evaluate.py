@@ -72,14 +72,25 @@ def _show_broken(artifact: store.Artifact, reason: str) -> None:
     st.caption(f"Folder: `{artifact.path}`. The other models in the list still work; retrain or delete this one.")
 
 
-def require_model(artifact: store.Artifact):
-    """(model, stamp) for a loadable model; otherwise a clear error and the page stops here."""
+def require_model(artifact: store.Artifact) -> float:
+    """Make sure the model loads (into the shared cache) and return its stamp; else a clear error and stop."""
     if not artifact.ok:
         _show_broken(artifact, f"Its folder is damaged: {artifact.error}.")
         st.stop()
     stamp = ev.artifact_stamp(artifact)
     try:
-        return loaders.model(artifact.model_id, stamp), stamp
+        loaders.model(artifact.model_id, stamp)
+    except store.ArtifactError as error:
+        _show_broken(artifact, str(error))
+        st.stop()
+    return stamp
+
+
+def require_evaluation(artifact: store.Artifact, stamp: float) -> ev.Evaluation:
+    """The model's test-set evaluation; a model that fails on the test images stops the page clearly."""
+    try:
+        with st.spinner("Predicting the 10,000 test images (once per model; cached beside it)…", show_time=True):
+            return evaluation(artifact.model_id, stamp)
     except store.ArtifactError as error:
         _show_broken(artifact, str(error))
         st.stop()
@@ -132,14 +143,15 @@ def summary(artifact: store.Artifact, result: ev.Evaluation) -> None:
 
 
 # -- galleries ---------------------------------------------------------------------------------
-def gallery(images: np.ndarray, frame: pd.DataFrame, *, show_pair: bool, empty: str) -> None:
-    """Crisp thumbnails of the rows of ``frame`` (an ``ev.examples`` table), at most GALLERY_LIMIT."""
+def gallery(
+    images: np.ndarray, frame: pd.DataFrame, *, show_pair: bool, empty: str, order: str = "most confident first"
+) -> None:
+    """Crisp thumbnails of the rows of ``frame`` (an ``ev.examples`` table, in its order), at most GALLERY_LIMIT."""
     total = len(frame)
     if not total:
         st.info(empty, icon="🫙")
         return
     shown = frame.head(GALLERY_LIMIT)
-    order = "most confident first"
     st.caption(
         f"Showing {len(shown)} of {total:,}, {order}." if total > len(shown) else f"{total:,} image(s), {order}."
     )
@@ -264,7 +276,9 @@ def misclassified_section(result: ev.Evaluation, images: np.ndarray, model_id: s
             f"⬇ Download these {len(frame):,} mistakes (CSV)",
             frame.assign(
                 true=[CLASS_NAMES[i] for i in frame["true"]], predicted=[CLASS_NAMES[i] for i in frame["predicted"]]
-            ).to_csv(index=False),
+            )
+            .rename(columns={"index": "test_image"})
+            .to_csv(index=False),
             file_name=f"{model_id}-misclassified.csv",
             mime="text/csv",
             on_click="ignore",
@@ -274,6 +288,7 @@ def misclassified_section(result: ev.Evaluation, images: np.ndarray, model_id: s
             images,
             frame,
             show_pair=true == ANY or predicted == ANY,
+            order="least confident first" if least_first else "most confident first",
             empty="No mistakes with these classes. 🎉" if true != predicted else "Pick two different classes.",
         )
 

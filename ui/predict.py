@@ -66,9 +66,9 @@ def show_skipped(skipped: Sequence[inference.Skipped]) -> None:
     if broken:
         lines = "\n".join(f"- **{item.model_id}**: {item.reason}" for item in broken)
         st.warning(f"Left out {len(broken)} model{'s' if len(broken) != 1 else ''} that can't be used:\n{lines}")
-    for item in skipped:
-        if item.hidden:
-            st.caption(f"Not shown: {item.model_id}, {item.reason}.")
+    hidden = [item for item in skipped if item.hidden]
+    if hidden:
+        st.caption("Not shown, " + "; ".join(f"{item.model_id}: {item.reason}" for item in hidden) + ".")
 
 
 def new_canvas() -> None:
@@ -153,7 +153,10 @@ def show_predictions(predictions: Sequence[inference.ModelPrediction], true_labe
         said = (
             f"{noun} say **{agreed.class_name}**." if agreed.models > 1 else f"The model says **{agreed.class_name}**."
         )
-        st.success(said + truth, icon="✅" if not true_label or true_label == agreed.class_name else "❌")
+        if true_label and true_label != agreed.class_name:
+            st.warning(said + truth, icon="❌")
+        else:
+            st.success(said + truth, icon="✅")
     else:
         st.info(
             f"The models disagree: {agreed.votes} of {agreed.models} say **{agreed.class_name}**.{truth}", icon="🤔"
@@ -162,16 +165,11 @@ def show_predictions(predictions: Sequence[inference.ModelPrediction], true_labe
         st.dataframe(
             rows,
             hide_index=True,
-            key="predict_disagreements",
             column_config={
-                "probability": st.column_config.ProgressColumn(
-                    "probability", format="percent", min_value=0, max_value=1
-                ),
-                rows.columns[3]: st.column_config.ProgressColumn(
+                "probability": st.column_config.NumberColumn("probability", format="percent"),
+                rows.columns[3]: st.column_config.NumberColumn(
                     rows.columns[3],
                     format="percent",
-                    min_value=0,
-                    max_value=1,
                     help=f"How likely each model finds {agreed.class_name}, the majority's choice",
                 ),
             },

@@ -126,6 +126,19 @@ def test_truncated_model_file_shows_error(runs):
     assert not at.metric
 
 
+def test_model_that_fails_on_the_test_images_shows_error(runs, tiny_model):
+    import keras
+
+    five_classes = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(5)])
+    target = shutil.copytree(tiny_model.path, runs / "five-classes")
+    (target / store.PROBABILITIES_FILE).unlink()
+    five_classes.save(target / store.MODEL_FILE)
+    at = open_page(selected="five-classes")
+    assert len(at.error) == 1
+    assert "five-classes" in at.error[0].value and "not 10 classes" in at.error[0].value
+    assert not at.metric
+
+
 def test_unknown_model_id_in_the_link_warns_and_opens_another(runs, tiny_model):
     at = open_page(query={"model": "no-such-model"})
     assert any("No model called `no-such-model`" in warning.value for warning in at.warning)

@@ -40,7 +40,7 @@ def test_clicking_a_cell_shows_exactly_its_images(app_server, page, tiny_model, 
     # The heatmap is an SVG inside the Vega-Lite element; its rect marks tile a 10x10 grid.
     chart = page.get_by_test_id("stVegaLiteChart").first
     grid = chart.locator("g.mark-rect").first
-    expect(grid).to_be_visible()
+    expect(grid).to_be_visible(timeout=30_000)  # Vega renders after the script has finished
     box = grid.bounding_box()
     page.mouse.click(
         box["x"] + (predicted + 0.5) * box["width"] / len(CLASS_NAMES),
@@ -48,10 +48,10 @@ def test_clicking_a_cell_shows_exactly_its_images(app_server, page, tiny_model, 
     )
 
     header = gallery.get_by_role("heading")
-    expect(header).to_have_text(f"True {CLASS_NAMES[true]} · predicted {CLASS_NAMES[predicted]}")
+    expect(header).to_have_text(f"True {CLASS_NAMES[true]} · predicted {CLASS_NAMES[predicted]}", timeout=30_000)
     wait_for_app(page)
     thumbnails = gallery.get_by_test_id("stImage").locator("img")
-    expect(thumbnails).to_have_count(count)
+    expect(thumbnails).to_have_count(count, timeout=30_000)
     expect(gallery.get_by_text(f"{count:,} image(s), most confident first.")).to_be_visible()
     expect(gallery.get_by_test_id("stImageCaption").first).to_contain_text(f"#{most_confident}")
     assert page.evaluate("() => document.querySelector('.st-key-cell-gallery img').naturalWidth") == 84

@@ -231,6 +231,20 @@ def test_broken_artifact_is_refused(fresh_copy, dataset):
         ev.evaluate(broken, dataset.x_test, dataset.y_test)
 
 
+@pytest.mark.parametrize(
+    ("input_shape", "classes", "message"),
+    [((28, 28), 5, r"outputs shape \(5,\), not 10 classes"), ((32, 32), 10, "failed on the test images")],
+)
+def test_model_that_does_not_fit_the_task_is_refused(fresh_copy, dataset, input_shape, classes, message):
+    wrong = keras.Sequential(
+        [keras.Input(input_shape), keras.layers.Flatten(), keras.layers.Dense(classes, activation="softmax")]
+    )
+    wrong.save(fresh_copy.path / store.MODEL_FILE)
+    with pytest.raises(store.ArtifactError, match=message):
+        ev.evaluate(fresh_copy, dataset.x_test, dataset.y_test)
+    assert not (fresh_copy.path / store.PROBABILITIES_FILE).exists()
+
+
 # -- saliency and pictures ----------------------------------------------------------------
 def _top_left_model() -> keras.Model:
     """A softmax over pixels of the top-left 5x5 block only: nothing else can matter."""
