@@ -63,11 +63,28 @@ def core_timings(artifact: store.Artifact, dataset: data.FashionMNIST, root: Pat
     }
 
 
-def page_timings(artifact: store.Artifact, root: Path, reruns: int) -> tuple[float, list[float]]:
-    """(first visit with nothing cached, [warm reruns]) of the Evaluate page, in seconds."""
+def page_timings(artifact: store.Artifact, root: Path, reruns: int) -> tuple[float, list[float], list[float]]:
+    """Seconds: first visit with nothing cached, [warm full reruns], [confusion-matrix section in each].
+
+    A click on a cell reruns only the confusion-matrix fragment; its script time is
+    measured inside the full reruns (AppTest always reruns the whole page).
+    """
     from streamlit.testing.v1 import AppTest
 
+    from ui import evaluate as page_glue
     from ui import state
+
+    section_times: list[float] = []
+    section = page_glue.confusion_section
+
+    def timed_section(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return section(*args, **kwargs)
+        finally:
+            section_times.append(time.perf_counter() - started)
+
+    page_glue.confusion_section = timed_section
 
     copy = _uncached_copy(artifact, root)
     os.environ[store.ENV_RUNS_DIR] = str(root)
@@ -80,11 +97,13 @@ def page_timings(artifact: store.Artifact, root: Path, reruns: int) -> tuple[flo
     if at.exception or at.error:
         raise RuntimeError(f"the page failed: {[item.value for item in [*at.exception, *at.error]]}")
     warm = []
+    section_times.clear()
     for _ in range(reruns):
         started = time.perf_counter()
         at.run()
         warm.append(time.perf_counter() - started)
-    return first, warm
+    page_glue.confusion_section = section
+    return first, warm, list(section_times)
 
 
 def main() -> None:
@@ -97,6 +116,7 @@ def main() -> None:
     chosen = [artifact for artifact in shipped if not args.models or artifact.model_id in args.models]
     if not chosen:
         raise SystemExit("no shipped models to benchmark: run `make zoo` first")
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     dataset = data.load()
     load_seconds = time.perf_counter() - started
@@ -107,29 +127,34 @@ def main() -> None:
         store.SHIPPED_DIR = Path(folder) / "no-shipped-models"
         for artifact in chosen:
             core = core_timings(artifact, dataset, Path(folder) / "core" / artifact.model_id)
-            first, warm = page_timings(artifact, Path(folder) / "page" / artifact.model_id, args.reruns)
-            rows.append((artifact, core, first, warm))
-            print(f"{artifact.model_id}: core {core}, page first {first:.2f} s, warm {warm}", flush=True)
+            first, warm, click = page_timings(artifact, Path(folder) / "page" / artifact.model_id, args.reruns)
+            rows.append((artifact, core, first, warm, click))
+            print(f"{artifact.model_id}: core {core}, page first {first:.2f} s, warm {warm}, click {click}", flush=True)
 
     lines = [
         "| model | params | load model | predict 10,000 + cache | metrics | **cold evaluation** "
-        "| cached evaluation | page, first visit | **page, warm rerun** (median / max) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| cached evaluation | page, first visit | **page, warm rerun** (median / max) | cell click (fragment) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for artifact, core, first, warm in rows:
+    for artifact, core, first, warm, click in rows:
         lines.append(
             f"| {artifact.model_id} | {artifact.meta.params:,} | {core['load']:.2f} s | {core['predict']:.2f} s "
             f"| {core['metrics'] * 1000:.0f} ms | **{core['cold']:.2f} s** | {core['cached'] * 1000:.0f} ms "
-            f"| {first:.2f} s | **{statistics.median(warm):.2f} s** / {max(warm):.2f} s |"
+            f"| {first:.2f} s | **{statistics.median(warm):.2f} s** / {max(warm):.2f} s "
+            f"| {statistics.median(click) * 1000:.0f} ms |"
         )
     table = "\n".join(lines)
+    load_after = os.getloadavg()[0]
     print(table)
+    print(f"load average (1 min): {load_before:.1f} before, {load_after:.1f} after", flush=True)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(
         "# Evaluation speed (target: warm page rerun under 1 s)\n\n"
         f"Command: `.venv/bin/python -m bench.bench_evaluate --reruns {args.reruns}`"
         f"{' --models ' + ' '.join(args.models) if args.models else ''} on {os.cpu_count()} CPU cores, "
-        f"Python {platform.python_version()}.\n\n"
+        f"Python {platform.python_version()}. One-minute load average {load_before:.1f} before and "
+        f"{load_after:.1f} after the run (anything above {os.cpu_count()} means other work shared the cores "
+        "and inflated every number).\n\n"
         "- **cold evaluation**: load the shipped model, predict the 10,000 test images in batches of 1,000 "
         "(direct model calls), save `test_probabilities.npy` beside it, confusion matrix + report + ranked "
         "mistakes. Done once per model, ever.\n"
@@ -139,7 +164,9 @@ def main() -> None:
         "load, predictions, saliency), TensorFlow already imported and the dataset already loaded "
         f"(loading it took {load_seconds:.2f} s here).\n"
         "- **page, warm rerun**: any later interaction, e.g. a click on a confusion-matrix cell: the "
-        "whole page is redrawn from Streamlit's caches (AppTest script time, no browser).\n\n"
+        "whole page is redrawn from Streamlit's caches (AppTest round trip, no browser).\n"
+        "- **cell click (fragment)**: a click on a confusion-matrix cell reruns only that section (an "
+        "`st.fragment`): its script time, measured inside the warm reruns.\n\n"
         f"{table}\n"
     )
 

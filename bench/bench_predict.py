@@ -129,8 +129,9 @@ def main() -> None:
         "Why it is fast: all models run inside one `tf.function` traced once with a fixed input "
         "signature (`core.inference.Predictor`), so the per-call overhead is paid once, not once "
         "per model, and `model.predict` (built for big batches) is never used. Big JPEGs are decoded "
-        "at reduced scale (`Image.draft`) and every image is shrunk to at most 560 px before the "
-        "pipeline runs.\n\n" + table + "\n"
+        "at reduced scale (`Image.draft`) and every image is shrunk to at most "
+        f"{preprocess.WORKING_SIDE} px before the pipeline runs; a 12-megapixel JPEG still costs its full "
+        "entropy decoding, which dominates that row.\n\n" + table + "\n"
     )
 
 

@@ -27,7 +27,11 @@ MAX_TOP_K = len(CLASS_NAMES)
 
 
 class NoModelsError(RuntimeError):
-    """No model could be loaded; the message says how to get one."""
+    """No model could be used; the message says why, ``skipped`` lists each model left out."""
+
+    def __init__(self, message: str, skipped: Sequence[Skipped] = ()):
+        super().__init__(message)
+        self.skipped = tuple(skipped)
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ class Predictor:
             usable.append(named)
         if not usable:
             reasons = "; ".join(f"{item.model_id}: {item.reason}" for item in left_out)
-            raise NoModelsError("No model could be used" + (f" ({reasons})." if reasons else "."))
+            raise NoModelsError("No model could be used" + (f" ({reasons})." if reasons else "."), left_out)
         self.models: tuple[NamedModel, ...] = tuple(usable)
         self.skipped: tuple[Skipped, ...] = tuple(left_out)
         keras_models = [named.model for named in usable]

@@ -149,7 +149,8 @@ def decode(data: bytes) -> tuple[Image.Image, str, list[str]]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
             image_format = image.format or image_format
-            _check_dimensions(*image.size)
+            size = image.size  # as stored: draft() below may decode a JPEG smaller
+            _check_dimensions(*size)
             frames = getattr(image, "n_frames", 1)
             if frames > 1:
                 image.seek(0)
@@ -182,11 +183,11 @@ def decode(data: bytes) -> tuple[Image.Image, str, list[str]]:
         struct.error,
         zlib.error,
     ) as error:
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        detail = (str(error).splitlines() or [type(error).__name__])[0][:80]
         raise ImageError(
             f"The {image_format} file is damaged or cut off ({detail}). Re-save it and try again."
         ) from None
-    description = f"{image_format}, {image.width}×{image.height}, {image.mode}"
+    description = f"{image_format}, {size[0]}×{size[1]}, {image.mode}"
     try:
         image = ImageOps.exif_transpose(image)
     except Exception:  # malformed EXIF must not lose an otherwise good image

@@ -15,7 +15,8 @@ st.caption(
 predictor, skipped = glue.predictor(loaders.artifacts())
 glue.show_skipped(skipped)
 if predictor is None:
-    st.info("There are no trained models to ask yet. Train one first (a quick MLP takes seconds).", icon="🧠")
+    none_yet = "There are no trained models to ask yet." if not skipped else "None of the saved models can be used."
+    st.info(f"{none_yet} Train one first (a quick MLP takes seconds).", icon="🧠")
     st.page_link("pages/train.py", label="Train a model", icon="🏋️")
     st.stop()
 
@@ -23,7 +24,7 @@ source, results = st.columns([2, 3], gap="large")
 prepared, true_label = None, None
 with source:
     draw, upload, sample = st.tabs(["✏️ Draw", "📁 Upload", "🎲 Test image"], key=glue.SOURCE_KEY, on_change="rerun")
-    if draw.open is not False:
+    if draw.open:
         with draw:
             from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 

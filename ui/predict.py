@@ -55,8 +55,8 @@ def predictor(artifacts: Sequence[store.Artifact]) -> tuple[inference.Predictor 
         return None, broken
     try:
         built = _predictor(entries)
-    except inference.NoModelsError as error:
-        return None, [*broken, inference.Skipped("all models", str(error))]
+    except inference.NoModelsError as error:  # every model failed to load: each is named
+        return None, [*broken, *error.skipped]
     return built, [*broken, *built.skipped]
 
 
@@ -98,8 +98,9 @@ def prepare(make) -> preprocess.Preprocessed | None:
 
 
 def random_test_index(count: int) -> int:
+    """This visitor's current test image: a random one from the first look, kept across reruns."""
     if TEST_INDEX not in st.session_state:
-        st.session_state[TEST_INDEX] = 0
+        shuffle_test_image(count)
     return int(st.session_state[TEST_INDEX]) % count
 
 

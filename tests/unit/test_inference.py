@@ -121,6 +121,10 @@ def test_odd_models_are_skipped_and_the_rest_keep_working(zoo_models, dataset):
 def test_no_usable_model_is_a_clear_error():
     with pytest.raises(inference.NoModelsError, match="No model could be used"):
         inference.Predictor([])
+    odd = keras.Sequential([keras.Input((28, 28)), layers.Flatten(), layers.Dense(3)])
+    with pytest.raises(inference.NoModelsError, match=r"odd: gives \(1, 3\) outputs") as caught:
+        inference.Predictor([inference.NamedModel("odd", "Odd", odd)])
+    assert [item.model_id for item in caught.value.skipped] == ["odd"]
 
 
 def test_predict_checks_its_arguments(zoo_models):
