@@ -1,0 +1,47 @@
+"""Write the README's model-zoo table from the shipped artifacts' meta.json.
+
+    .venv/bin/python -m bench.zoo_table          # prints it and updates README.md between the markers
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from core import store, zoo
+
+README = store.REPO_ROOT / "README.md"
+MARKER = re.compile(r"<!-- zoo-table -->.*?<!-- /zoo-table -->|<!-- zoo-table -->", re.S)
+
+
+def table() -> str:
+    rows = [
+        "| architecture | source | published test accuracy | ours | parameters | epochs run | training time |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    shipped = {a.model_id: a for a in store.list_artifacts([store.SHIPPED_DIR]) if a.ok}
+    for key, spec in zoo.ZOO.items():
+        artifact = shipped.get(key)
+        published = f"{spec.published_accuracy:.1%}" if spec.published_accuracy else "not given"
+        if spec.key == "mlp_256_128_64_bn":
+            published = "target ≥ 90%"
+        if artifact is None:
+            rows.append(f"| {spec.name} | {spec.source} | {published} | not shipped yet | | | |")
+            continue
+        meta = artifact.meta
+        rows.append(
+            f"| {spec.name} | {spec.source} | {published} | **{meta.test_accuracy:.2%}** | {meta.params:,} | "
+            f"{meta.epochs_run} | {meta.train_seconds / 60:.1f} min |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    text = table()
+    print(text)
+    readme = README.read_text()
+    README.write_text(MARKER.sub(lambda _: f"<!-- zoo-table -->\n{text}\n<!-- /zoo-table -->", readme, count=1))
+
+
+if __name__ == "__main__":
+    main()
