@@ -92,7 +92,7 @@ def page_timings(artifact: store.Artifact, root: Path, reruns: int) -> tuple[flo
     at.session_state[state.SELECTED_MODEL] = copy.model_id
     at.run()
     started = time.perf_counter()
-    at.switch_page("pages/evaluate.py").run()
+    at.switch_page("app_pages/evaluate.py").run()
     first = time.perf_counter() - started
     if at.exception or at.error:
         raise RuntimeError(f"the page failed: {[item.value for item in [*at.exception, *at.error]]}")

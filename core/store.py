@@ -115,9 +115,11 @@ def sanitize_name(name: str) -> str:
 
 
 def unique_id(root: Path, name: str) -> str:
+    """A free id for a new model in ``root``; never the id of a shipped or other listed model."""
     base = sanitize_name(name)
+    roots = {root, *model_roots()}
     candidate, number = base, 2
-    while (root / candidate).exists():
+    while any((folder / candidate).exists() for folder in roots):
         candidate, number = f"{base}-{number}", number + 1
     return candidate
 
@@ -205,9 +207,8 @@ def load_model(artifact: Artifact):
     try:
         return keras.saving.load_model(artifact.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged zip
-        raise ArtifactError(
-            f"Model {artifact.model_id!r} could not be loaded: {type(error).__name__}: {error}"
-        ) from error
+        reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+        raise ArtifactError(f"Model {artifact.model_id!r} could not be loaded ({reason}).") from error
 
 
 def load_probabilities(artifact: Artifact) -> np.ndarray | None:

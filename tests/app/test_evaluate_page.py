@@ -37,7 +37,7 @@ def open_page(selected: str | None = None, query: dict | None = None) -> AppTest
     at.run()
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.switch_page("pages/evaluate.py").run()
+    at.switch_page("app_pages/evaluate.py").run()
     assert not at.exception, [item.value for item in at.exception]
     return at
 

@@ -41,7 +41,7 @@ def open_page(source: str | None = None) -> AppTest:
     at.run()
     if source is not None:
         at.session_state[glue.SOURCE_KEY] = source
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("app_pages/predict.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -15,7 +15,7 @@ def run_until(at, condition, timeout: float = 180):
 
 
 def test_train_page_describes_the_architecture(app):
-    at = app.switch_page("pages/train.py").run()
+    at = app.switch_page("app_pages/train.py").run()
     assert not at.exception
     architecture = at.selectbox[0]
     architecture.set_value("mlp_512_256_128_dropout").run()
@@ -24,7 +24,7 @@ def test_train_page_describes_the_architecture(app):
 
 
 def test_tiny_training_run_finishes_and_is_saved(app, runs_dir):
-    at = app.switch_page("pages/train.py").run()
+    at = app.switch_page("app_pages/train.py").run()
     at.selectbox[0].set_value("mlp_128").run()
     at.number_input[0].set_value(1)  # epochs
     at.select_slider[1].set_value(1_000)  # training examples
@@ -38,7 +38,7 @@ def test_tiny_training_run_finishes_and_is_saved(app, runs_dir):
 
 
 def test_bad_model_name_gets_a_clear_message(app):
-    at = app.switch_page("pages/train.py").run()
+    at = app.switch_page("app_pages/train.py").run()
     at.text_input[0].set_value("../../etc/evil")
     at.button[0].click().run()
     assert not at.exception

@@ -98,3 +98,9 @@ def test_save_is_atomic_when_writing_fails(tiny_model, tmp_path):
 def test_unknown_model_id():
     with pytest.raises(store.ArtifactError, match="No model called 'nope'"):
         store.find("nope")
+
+
+def test_new_ids_never_shadow_shipped_models(tmp_path):
+    shipped = [a.model_id for a in store.list_artifacts([store.SHIPPED_DIR])]
+    assert shipped, "the repository ships pretrained models"
+    assert store.unique_id(tmp_path, shipped[0]) == f"{shipped[0]}-2"

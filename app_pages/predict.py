@@ -17,7 +17,7 @@ glue.show_skipped(skipped)
 if predictor is None:
     none_yet = "There are no trained models to ask yet." if not skipped else "None of the saved models can be used."
     st.info(f"{none_yet} Train one first (a quick MLP takes seconds).", icon="🧠")
-    st.page_link("pages/train.py", label="Train a model", icon="🏋️")
+    st.page_link("app_pages/train.py", label="Train a model", icon="🏋️")
     st.stop()
 
 source, results = st.columns([2, 3], gap="large")

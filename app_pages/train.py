@@ -99,6 +99,7 @@ if job is not None:
                 icon="✅",
             )
             st.session_state[state.SELECTED_MODEL] = progress.model_id
+            st.page_link("app_pages/evaluate.py", label=f"Evaluate {progress.model_id}", icon="🔍")
         elif progress.state == training.STOPPED:
             st.warning(progress.message, icon="⏹")
         else:

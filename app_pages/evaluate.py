@@ -15,7 +15,7 @@ dataset = widgets.require_dataset()
 artifacts = loaders.artifacts()
 if not artifacts:
     st.info("No models yet. Train one first; it will appear here as soon as it is saved.", icon="🏋️")
-    st.page_link("pages/train.py", label="Go to the Train page", icon="🏋️")
+    st.page_link("app_pages/train.py", label="Go to the Train page", icon="🏋️")
     st.stop()
 
 artifact = ev_ui.pick_model(artifacts)
