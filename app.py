@@ -7,5 +7,6 @@ st.navigation(
         st.Page("app_pages/train.py", title="Train", icon="🏋️"),
         st.Page("app_pages/evaluate.py", title="Evaluate", icon="🔍"),
         st.Page("app_pages/predict.py", title="Predict", icon="🔮"),
+        st.Page("app_pages/compare.py", title="Compare", icon="📊"),
     ]
 ).run()

@@ -81,3 +81,185 @@ def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
         .transform_filter("datum.probability >= 0.8")
     )
     return alt.layer(bars, outside, inside).properties(height=30 * len(frame) + 10, width="container")
+
+
+# -- Compare page ------------------------------------------------------------------------------
+GAIN_COLOR, LOSS_COLOR, NEUTRAL_COLOR = "#1f5fbf", "#d1495b", "#f4f4f4"
+ORIGIN_COLORS = alt.Scale(domain=["shipped", "trained here"], range=["#1f5fbf", "#2a9d4b"])
+
+
+def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
+    """Test accuracy per model, best on top, with the source's published figure as a black tick.
+
+    Takes the leaderboard (columns model, origin, accuracy, published_accuracy). The axis
+    starts just below the worst model, not at 0: every model sits between 80% and 95%, and
+    from 0 those differences would be invisible. Each bar is labelled with its value.
+    Bars run from the axis start (``floor``), so none pokes out past the left edge.
+    """
+    import math
+
+    values = pd.concat([board["accuracy"], board["published_accuracy"].dropna()]).astype(float)
+    # Down and up to the next 2-point step, with room for the labels: the bars then fill the chart.
+    floor = max(0.0, math.floor((values.min() - 0.01) * 50) / 50)
+    ceiling = min(1.0, math.ceil((values.max() + 0.01) * 50) / 50)
+    frame = board.assign(floor=floor)
+    order = list(board.sort_values("accuracy", ascending=False)["model"])
+    y = alt.Y("model:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12, ticks=False))
+    x_scale = alt.Scale(domain=[floor, ceiling], nice=False)
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(cornerRadiusEnd=3, height={"band": 0.7})
+        .encode(
+            y=y,
+            x=alt.X("accuracy:Q", scale=x_scale, title="test accuracy", axis=alt.Axis(format="%", tickCount=6)),
+            x2="floor:Q",
+            color=alt.Color("origin:N", scale=ORIGIN_COLORS, title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                "model",
+                "origin",
+                alt.Tooltip("accuracy:Q", format=".2%", title="test accuracy"),
+                alt.Tooltip("published_accuracy:Q", format=".1%", title="published"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(frame)
+        .mark_text(align="left", dx=4, fontSize=12)
+        .encode(y=y, x=alt.X("accuracy:Q", scale=x_scale), text=alt.Text("accuracy:Q", format=".2%"))
+    )
+    published = (
+        alt.Chart(frame)
+        .mark_tick(color="#1b1f24", thickness=3, size=22)
+        .encode(
+            y=y,
+            x=alt.X("published_accuracy:Q", scale=x_scale),
+            tooltip=["model", alt.Tooltip("published_accuracy:Q", format=".1%", title="published accuracy")],
+        )
+        .transform_filter("isValid(datum.published_accuracy)")
+    )
+    return alt.layer(bars, labels, published).properties(height=alt.Step(28), width="container")
+
+
+def model_curves(curves: pd.DataFrame, metric: str, *, show_train: bool = False) -> alt.Chart:
+    """One metric against epoch, one colour per model: validation solid, training (optional) dashed.
+
+    Takes ``core.compare.learning_curves`` output (columns model, epoch, metric, split, value).
+    """
+    frame = curves[curves["metric"] == metric]
+    if not show_train:
+        frame = frame[frame["split"] == "validation"]
+    return (
+        alt.Chart(frame)
+        .mark_line(point=alt.OverlayMarkDef(size=30, filled=True), strokeWidth=2)
+        .encode(
+            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("value:Q", title=f"{metric}", scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "model:N",
+                title=None,
+                scale=alt.Scale(scheme="tableau10"),  # distinct hues: the theme's default has look-alike blues
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=200),
+            ),
+            strokeDash=alt.StrokeDash(
+                "split:N",
+                title=None,
+                scale=alt.Scale(domain=["validation", "train"], range=[[1, 0], [5, 3]]),
+                legend=alt.Legend(orient="bottom") if show_train else None,
+            ),
+            detail="split:N",
+            tooltip=["model", "split", "epoch", alt.Tooltip("value:Q", format=".4f", title=metric)],
+        )
+        # With a container width the height is the whole chart's, legend included: leave the lines room.
+        .properties(
+            height=380, width="container", title=f"{'Training and validation' if show_train else 'Validation'} {metric}"
+        )
+    )
+
+
+def f1_change_bars(change: pd.DataFrame, name_a: str, name_b: str) -> alt.Chart:
+    """Per-class F1 change B − A as diverging bars around zero: blue where B is better, red where worse.
+
+    Takes ``core.compare.f1_change`` output (columns class, f1_a, f1_b, change). The legend and
+    axis say A and B (model ids can be long); the tooltips name the models.
+    """
+
+    def direction(value: float) -> str:
+        return "B better" if value > 0 else "A better" if value < 0 else "same"
+
+    frame = change.assign(
+        direction=[direction(value) for value in change["change"]],
+        label=[f"{value:+.3f}" if value else "0" for value in change["change"]],
+        right=change["change"] >= 0,
+    )
+    reach = max(float(change["change"].abs().max()), 0.01) * 1.3  # room for the labels
+    y = alt.Y("class:N", sort=None, title=None, axis=alt.Axis(labelLimit=120, ticks=False))
+    x = alt.X("change:Q", title="F1 change (B − A)", scale=alt.Scale(domain=[-reach, reach]))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(height={"band": 0.7})
+        .encode(
+            y=y,
+            x=x,
+            color=alt.Color(
+                "direction:N",
+                title=None,
+                scale=alt.Scale(domain=["B better", "A better", "same"], range=[GAIN_COLOR, LOSS_COLOR, "#9aa0a6"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                "class",
+                alt.Tooltip("f1_a:Q", format=".3f", title=f"F1 {name_a}"),
+                alt.Tooltip("f1_b:Q", format=".3f", title=f"F1 {name_b}"),
+                alt.Tooltip("change:Q", format="+.3f", title="change"),
+            ],
+        )
+    )
+    text = alt.Chart(frame).encode(y=y, x=x, text="label:N")
+    labels = alt.layer(
+        text.mark_text(align="left", dx=4, fontSize=11).transform_filter("datum.right"),
+        text.mark_text(align="right", dx=-4, fontSize=11).transform_filter("!datum.right"),
+    )
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#1b1f24").encode(x="zero:Q")
+    return alt.layer(bars, labels, zero).properties(height=alt.Step(26), width="container")
+
+
+def confusion_difference_heatmap(cells: pd.DataFrame, name_a: str, name_b: str) -> alt.Chart:
+    """B's confusion matrix minus A's: each cell prints B − A; colour says whether that helps B.
+
+    Takes ``core.compare.confusion_difference`` output. On the diagonal more is better (more
+    images right), off it fewer is better (fewer mistakes), so the colour follows ``gain_for_b``:
+    blue where the change favours B, red where it favours A, white for no change.
+    """
+    reach = max(int(cells["gain_for_b"].abs().max()), 1)
+    frame = cells.assign(label=[f"{value:+d}" if value else "" for value in cells["change"]])
+    frame = frame.assign(on_dark=frame["gain_for_b"].abs() / reach > 0.6)
+    order = list(cells["true"].drop_duplicates())
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "predicted:N",
+            sort=order,
+            title="predicted class",
+            axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False),
+        ),
+        y=alt.Y("true:N", sort=order, title="true class", axis=alt.Axis(labelLimit=120, labelOverlap=False)),
+        tooltip=[
+            alt.Tooltip("true:N", title="true"),
+            alt.Tooltip("predicted:N", title="predicted"),
+            alt.Tooltip("count_a:Q", title=f"images, {name_a}", format=","),
+            alt.Tooltip("count_b:Q", title=f"images, {name_b}", format=","),
+            alt.Tooltip("change:Q", title=f"{name_b} − {name_a}", format="+,"),
+        ],
+    )
+    rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(
+            "gain_for_b:Q",
+            title="in B's favour (− : in A's)",
+            scale=alt.Scale(domain=[-reach, 0, reach], range=[LOSS_COLOR, NEUTRAL_COLOR, GAIN_COLOR]),
+            legend=alt.Legend(orient="bottom", gradientLength=220, format="+d"),
+        )
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text="label:N",
+        color=alt.when(alt.datum.on_dark).then(alt.value("white")).otherwise(alt.value("#1b1f24")),
+    )
+    return alt.layer(rects, text).properties(width=500, height=470)

@@ -14,8 +14,7 @@ def test_home_renders_real_samples(app_server, page):
     expect(page.get_by_role("heading", name="Samples of each class")).to_be_visible()
     # 10 classes x 10 samples plus 10 mean images, all real <img> elements with pixels
     images = page.get_by_test_id("stImage").locator("img")
-    expect(images.first).to_be_visible()
-    assert images.count() >= 110
+    expect(images).to_have_count(110)
     assert page.evaluate("() => document.querySelector('[data-testid=stImage] img').naturalWidth") > 0
     expect(page.get_by_text("Debian package dataset-fashion-mnist")).to_be_visible()
     # must NOT happen: an exception box or the missing-dataset page

@@ -1,0 +1,44 @@
+"""Compare: a leaderboard of every saved model, their learning curves overlaid, and two head to head."""
+
+import streamlit as st
+
+from core import compare
+from ui import charts, loaders, widgets
+from ui import compare as glue
+
+st.title("📊 Compare models")
+st.caption(
+    "Every shipped model and every model trained here, scored on the same 10,000 test images "
+    "(predictions cached beside each model, computed once when missing)."
+)
+widgets.require_dataset()
+
+artifacts = loaders.artifacts()
+if not artifacts:
+    st.info("No models yet. Train one first; it will be ranked here as soon as it is saved.", icon="🏋️")
+    st.page_link("app_pages/train.py", label="Go to the Train page", icon="🏋️")
+    st.stop()
+
+ranking = glue.rank(artifacts)
+glue.show_problems(ranking)
+if not ranking.rows:
+    st.info("None of the saved models can be used. Train a new one to start the leaderboard.", icon="🏋️")
+    st.page_link("app_pages/train.py", label="Go to the Train page", icon="🏋️")
+    st.stop()
+
+board = compare.leaderboard(ranking.rows)
+glue.prepare_choices(board, glue.freshly_trained(list(board["model"])))
+
+st.subheader("🏆 Leaderboard", anchor=False)
+glue.show_leaderboard(board)
+st.altair_chart(charts.accuracy_bars(board), width="stretch")
+st.caption(
+    "The axis starts just below the weakest model so that the differences show. "
+    "A black tick marks the accuracy the architecture's source reports, where it reports one."
+)
+
+st.subheader("📈 Learning curves", anchor=False)
+glue.curves_section(board, {model_id: ranking.artifacts[model_id].meta.history for model_id in board["model"]})
+
+st.subheader("↔️ Side by side", anchor=False)
+glue.side_by_side(board, ranking)

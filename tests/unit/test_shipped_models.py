@@ -1,0 +1,53 @@
+"""Every shipped model is what its meta.json says: checked with plain Keras, not with our own code.
+
+Each folder in artifacts/ (except runs/, which holds models trained locally) is loaded with
+``keras.saving.load_model`` and evaluated by ``model.evaluate`` on the 10,000 test images; the
+accuracy must equal meta.json's ``test_accuracy`` and the parameter count its ``params``. This
+guards the README table and the leaderboard against a model retrained without its metadata.
+"""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from core import store
+
+RUNS = "runs"
+
+
+def shipped_folders() -> list:
+    """Every model folder in artifacts/: hidden ones are in-progress saves, not shipped models."""
+    if not store.SHIPPED_DIR.is_dir():
+        return []
+    return sorted(
+        path for path in store.SHIPPED_DIR.iterdir() if path.is_dir() and path.name != RUNS and path.name[0] not in "._"
+    )
+
+
+FOLDERS = shipped_folders()
+
+
+def test_there_are_shipped_models():
+    assert FOLDERS, f"no model folders in {store.SHIPPED_DIR}"
+
+
+@pytest.fixture(scope="module")
+def test_set(dataset):
+    return dataset.x_test.astype("float32"), dataset.y_test
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[path.name for path in FOLDERS])
+def test_meta_json_matches_plain_keras(folder, test_set):
+    meta = json.loads((folder / store.META_FILE).read_text())
+    model = keras.saving.load_model(folder / store.MODEL_FILE, compile=False)
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x_test, y_test = test_set
+    _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
+    assert meta["model_id"] == folder.name
+    assert accuracy == pytest.approx(meta["test_accuracy"], abs=1e-4), (
+        f"{folder.name}: Keras measures {accuracy:.4f}, meta.json says {meta['test_accuracy']:.4f}"
+    )
+    assert meta["params"] == model.count_params()
+    assert np.isfinite(meta["test_loss"])

@@ -1,0 +1,286 @@
+"""Compare-page glue: rank every saved model, then curves and a head-to-head of the visitor's choice.
+
+Quality numbers reuse the Evaluate page's cached evaluation (one per model and file time, read
+from the probabilities cached beside the model, computed once when absent). Latency is measured
+once per model and file time (``st.cache_data``). The two interactive sections are fragments:
+picking models there reruns only that section, not the leaderboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from core import compare, inference, store
+from core import evaluation as ev
+from ui import charts, loaders, state
+from ui import evaluate as ev_ui
+
+CURVES_KEY = "compare_curves_models"
+CURVES_TRAIN_KEY = "compare_curves_show_train"
+MODEL_A_KEY = "compare_model_a"
+MODEL_B_KEY = "compare_model_b"
+SEEN_TRAINED_KEY = "compare_seen_trained"  # the SELECTED_MODEL value this page last acted on
+DEFAULT_CURVES = 3  # models drawn on first visit: the best three
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every model folder sorted into working rows, broken ones (with reasons), and hidden duplicates."""
+
+    rows: tuple[compare.LeaderboardRow, ...]
+    broken: tuple[compare.BrokenModel, ...]
+    hidden: tuple[inference.Skipped, ...]
+    artifacts: dict[str, store.Artifact] = field(default_factory=dict)  # working models by id
+
+    def stamp(self, model_id: str) -> float:
+        return ev.artifact_stamp(self.artifacts[model_id])
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def latency_ms(model_id: str, stamp: float) -> float:
+    """Median single-image call time, measured once per (model, file time)."""
+    model = loaders.model(model_id, stamp)
+    try:
+        return compare.single_image_latency_ms(model)
+    except Exception as error:  # a model from disk can fail in many ways; it is then a broken row
+        raise store.ArtifactError(
+            f"Model {model_id!r} fails on one 28×28 image: {type(error).__name__}: {error}"
+        ) from error
+
+
+def _score(artifact: store.Artifact) -> compare.LeaderboardRow | compare.BrokenModel:
+    if not artifact.ok:
+        return compare.BrokenModel(artifact.model_id, artifact.path, f"its folder is damaged: {artifact.error}")
+    stamp = ev.artifact_stamp(artifact)
+    try:
+        loaders.model(artifact.model_id, stamp)  # a model that cannot load is broken, cached predictions or not
+        result = ev_ui.evaluation(artifact.model_id, stamp)
+        latency = latency_ms(artifact.model_id, stamp)
+    except store.ArtifactError as error:
+        return compare.BrokenModel(artifact.model_id, artifact.path, str(error).splitlines()[0])
+    return compare.leaderboard_row(artifact, result, latency)
+
+
+def rank(artifacts: Sequence[store.Artifact]) -> Ranking:
+    """Score every model (a progress bar while it works: slow only on a model's first visit)."""
+    kept, hidden = inference.distinct(artifacts)
+    rows, broken = [], []
+    progress = st.progress(0.0, text="Scoring the models…")
+    for number, artifact in enumerate(kept):
+        progress.progress(
+            number / len(kept),
+            text=f"Scoring **{artifact.model_id}** ({number + 1} of {len(kept)}): loading it, reading or computing "
+            "its test predictions and timing one image. Only a model's first visit is slow.",
+        )
+        outcome = _score(artifact)
+        (rows if isinstance(outcome, compare.LeaderboardRow) else broken).append(outcome)
+    progress.empty()
+    working = {row.model_id for row in rows}
+    by_id = {artifact.model_id: artifact for artifact in kept if artifact.model_id in working}
+    return Ranking(tuple(rows), tuple(broken), tuple(hidden), by_id)
+
+
+def show_problems(ranking: Ranking) -> None:
+    """Broken models as one warning naming each and why; same-named hidden folders as a quiet note."""
+    if ranking.broken:
+        lines = "\n".join(f"- **{item.model_id}**: {item.reason}" for item in ranking.broken)
+        count = len(ranking.broken)
+        st.warning(
+            f"{count} model{'s' if count != 1 else ''} left out of the leaderboard because "
+            f"{'they' if count != 1 else 'it'} can't be used:\n{lines}",
+            icon="⚠️",
+        )
+    if ranking.hidden:
+        st.caption("Not ranked, " + "; ".join(f"{item.model_id}: {item.reason}" for item in ranking.hidden) + ".")
+
+
+def freshly_trained(model_ids: Sequence[str]) -> str | None:
+    """The model the Train page saved since this page last looked (once), if it is ranked."""
+    trained = st.session_state.get(state.SELECTED_MODEL)
+    if trained == st.session_state.get(SEEN_TRAINED_KEY):
+        return None
+    st.session_state[SEEN_TRAINED_KEY] = trained
+    return trained if trained in model_ids else None
+
+
+# -- leaderboard ----------------------------------------------------------------------------------
+def show_leaderboard(board: pd.DataFrame) -> None:
+    """The sortable table (the visitor's latest model from the Train page marked new), and a CSV download."""
+    table = board.assign(rank=range(1, len(board) + 1))
+    latest = st.session_state.get(state.SELECTED_MODEL)
+    table.loc[(table["model"] == latest) & (table["origin"] == compare.TRAINED_HERE), "origin"] = "trained here · new"
+    columns = ["rank", "model", "name", *compare.LEADERBOARD_COLUMNS[2:]]
+    columns.remove("epochs")  # in the CSV; the table is wide enough without it
+    for extra in ("name", "arch"):
+        if (board[extra] == board["model"]).all():
+            columns.remove(extra)  # adds nothing when it repeats every id
+    if board["published_accuracy"].isna().all():
+        columns.remove("published_accuracy")
+    share = {"min_value": 0.0, "max_value": 1.0, "format": "percent"}
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height="content",
+        key="compare_leaderboard",
+        column_order=columns,
+        column_config={
+            "rank": st.column_config.NumberColumn("#", format="%d", width=35, pinned=True),
+            "model": st.column_config.TextColumn(
+                "model", width=165, pinned=True, help="Its id: `?model=ID` opens it on Evaluate"
+            ),
+            "name": st.column_config.TextColumn("name"),
+            "origin": st.column_config.TextColumn("origin", width=85, help="Shipped with the app, or trained here"),
+            "arch": st.column_config.TextColumn("architecture"),
+            "accuracy": st.column_config.ProgressColumn(
+                "test accuracy", width=110, help="Share of the 10,000 test images classified correctly", **share
+            ),
+            "published_accuracy": st.column_config.NumberColumn(
+                "published", format="percent", width=75, help="The test accuracy this architecture's source reports"
+            ),
+            "macro_f1": st.column_config.NumberColumn(
+                "macro F1", format="%.3f", width=70, help="F1 averaged over the ten classes, each counting the same"
+            ),
+            "shirt_recall": st.column_config.ProgressColumn(
+                "Shirt recall",
+                width=100,
+                help="Share of the Shirt test images called Shirt: the hardest class",
+                **share,
+            ),
+            "params": st.column_config.NumberColumn("parameters", format="localized", width=85),
+            "epochs": st.column_config.NumberColumn("epochs", format="%d"),
+            "train_seconds": st.column_config.NumberColumn(
+                "training", format="%.0f s", width=65, help="Wall-clock time of model.fit where it was trained"
+            ),
+            "size_mb": st.column_config.NumberColumn(
+                "size", format="%.1f MB", width=70, help="The model.keras file on disk"
+            ),
+            "latency_ms": st.column_config.NumberColumn(
+                "latency",
+                format="%.1f ms",
+                width=65,
+                help="One image, one direct model call: the median of 5 after a warm-up, on this server "
+                "(it shares its CPU with every visitor, so expect some noise)",
+            ),
+        },
+    )
+    st.download_button(
+        "⬇ Download leaderboard (CSV)",
+        board.to_csv(index=False).encode(),
+        file_name="fashion-mnist-leaderboard.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="compare_download",
+    )
+
+
+# -- learning curves ---------------------------------------------------------------------------------
+def _keep_valid(key: str, options: Sequence[str], default: object) -> None:
+    """Start a widget's value at ``default``, and drop choices whose model has since disappeared."""
+    if key not in st.session_state:
+        st.session_state[key] = default
+    elif isinstance(st.session_state[key], list):
+        st.session_state[key] = [item for item in st.session_state[key] if item in options]
+    elif st.session_state[key] not in options:
+        st.session_state[key] = default
+
+
+def prepare_choices(board: pd.DataFrame, newest: str | None) -> None:
+    """Initial picks (best three curves; B the best, A the runner-up), and a model just trained
+    on the Train page shown at once: added to the curves and made model B.
+
+    Runs on full reruns only, before the fragments: a fragment rerun must keep the visitor's picks.
+    """
+    ids = list(board["model"])
+    _keep_valid(CURVES_KEY, ids, ids[:DEFAULT_CURVES])
+    _keep_valid(MODEL_B_KEY, ids, ids[0])
+    if newest is not None:
+        if newest not in st.session_state[CURVES_KEY]:
+            st.session_state[CURVES_KEY] = [*st.session_state[CURVES_KEY], newest]
+        st.session_state[MODEL_B_KEY] = newest
+    others = [model_id for model_id in ids if model_id != st.session_state[MODEL_B_KEY]]
+    if others:
+        _keep_valid(MODEL_A_KEY, others, others[0])
+
+
+@st.fragment
+def curves_section(board: pd.DataFrame, histories: dict[str, dict[str, list[float]]]) -> None:
+    options = list(board["model"])
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = left.multiselect("Models to overlay", options, key=CURVES_KEY, placeholder="Pick models")
+    show_train = right.toggle("Training curves too", key=CURVES_TRAIN_KEY, help="Dashed: the training split")
+    if not chosen:
+        st.info("Pick one or more models above to overlay their learning curves.", icon="📈")
+        return
+    curves = compare.learning_curves({model_id: histories.get(model_id, {}) for model_id in chosen})
+    if curves.empty:
+        st.info("None of these models was saved with a training history.", icon="📈")
+        return
+    accuracy, loss = st.columns(2, gap="medium")
+    accuracy.altair_chart(charts.model_curves(curves, "accuracy", show_train=show_train), width="stretch")
+    loss.altair_chart(charts.model_curves(curves, "loss", show_train=show_train), width="stretch")
+    missing = [model_id for model_id in chosen if model_id not in set(curves["model"])]
+    note = "Validation curves come from the held-out part of the training set, never from the test set."
+    if missing:
+        note += " No training history saved for: " + ", ".join(missing) + "."
+    st.caption(note)
+
+
+# -- two models side by side ---------------------------------------------------------------------
+def _points(value: float) -> str:
+    return f"{value * 100:+.2f} pts"
+
+
+@st.fragment
+def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
+    ids = list(board["model"])
+    if len(ids) < 2:
+        st.info("Only one model can be used so far. Train another to compare two side by side.", icon="↔️")
+        return
+    accuracy = dict(zip(board["model"], board["accuracy"], strict=True))
+
+    def label(model_id: str) -> str:
+        return f"{model_id} · {accuracy[model_id]:.2%}"
+
+    c1, c2 = st.columns(2)
+    name_a = c1.selectbox("Model A", ids, key=MODEL_A_KEY, format_func=label)
+    name_b = c2.selectbox("Model B", ids, key=MODEL_B_KEY, format_func=label, help="Changes are B minus A")
+    if name_a == name_b:
+        st.warning("Pick two different models to compare.", icon="↔️")
+        return
+    a = ev_ui.evaluation(name_a, ranking.stamp(name_a))
+    b = ev_ui.evaluation(name_b, ranking.stamp(name_b))
+    row_a, row_b = (board.set_index("model").loc[name] for name in (name_a, name_b))
+    overlap = compare.agreement(a, b)
+
+    cols = st.columns(4)
+    cols[0].metric("Test accuracy of B", f"{row_b.accuracy:.2%}", _points(row_b.accuracy - row_a.accuracy))
+    cols[1].metric("Macro F1 of B", f"{row_b.macro_f1:.3f}", f"{row_b.macro_f1 - row_a.macro_f1:+.3f}")
+    cols[2].metric("Shirt recall of B", f"{row_b.shirt_recall:.1%}", _points(row_b.shirt_recall - row_a.shirt_recall))
+    cols[3].metric(
+        "Same prediction",
+        f"{overlap.same_prediction / overlap.total:.1%}",
+        help="Share of test images on which A and B predict the same class, right or wrong",
+    )
+    st.caption(
+        f"Of the {overlap.total:,} test images, both get **{overlap.both_right:,}** right and both miss "
+        f"**{overlap.both_wrong:,}**; only A gets **{overlap.only_a_right:,}** right, only B **{overlap.only_b_right:,}**. "
+        "Deltas are B minus A."
+    )
+
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.markdown("**Per-class F1 change** (B − A)")
+        st.altair_chart(charts.f1_change_bars(compare.f1_change(a, b), name_a, name_b), width="stretch")
+    with right:
+        st.markdown("**Confusion matrix of B minus A**")
+        cells = compare.confusion_difference(a, b)
+        st.altair_chart(charts.confusion_difference_heatmap(cells, name_a, name_b), width="content")
+        st.caption(
+            "Each cell prints how many more (+) or fewer (−) test images B puts there than A. Blue is in B's "
+            "favour — more right on the diagonal, fewer mistakes off it — red in A's. Hover for both counts."
+        )
