@@ -1,6 +1,6 @@
 """Run every benchmark in turn; each writes its own table to bench/results/.
 
-    make bench
+make bench
 """
 
 from __future__ import annotations

@@ -1,12 +1,11 @@
 """Write the README's model-zoo table from the shipped artifacts' meta.json.
 
-    .venv/bin/python -m bench.zoo_table          # prints it and updates README.md between the markers
+.venv/bin/python -m bench.zoo_table          # prints it and updates README.md between the markers
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from core import store, zoo
 

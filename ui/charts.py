@@ -184,11 +184,12 @@ def f1_change_bars(change: pd.DataFrame, name_a: str, name_b: str) -> alt.Chart:
     """
 
     def direction(value: float) -> str:
+        value = round(value, 3)  # as printed: a change that shows as 0.000 is no change
         return "B better" if value > 0 else "A better" if value < 0 else "same"
 
     frame = change.assign(
         direction=[direction(value) for value in change["change"]],
-        label=[f"{value:+.3f}" if value else "0" for value in change["change"]],
+        label=[f"{value:+.3f}" if round(value, 3) else "0" for value in change["change"]],
         right=change["change"] >= 0,
     )
     reach = max(float(change["change"].abs().max()), 0.01) * 1.3  # room for the labels

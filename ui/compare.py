@@ -204,7 +204,9 @@ def prepare_choices(board: pd.DataFrame, newest: str | None) -> None:
         st.session_state[MODEL_B_KEY] = newest
     others = [model_id for model_id in ids if model_id != st.session_state[MODEL_B_KEY]]
     if others:
-        _keep_valid(MODEL_A_KEY, others, others[0])
+        _keep_valid(MODEL_A_KEY, ids, others[0])
+        if newest is not None and st.session_state[MODEL_A_KEY] == newest:
+            st.session_state[MODEL_A_KEY] = others[0]  # the new model went to B: A must differ
 
 
 @st.fragment

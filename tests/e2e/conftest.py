@@ -109,7 +109,11 @@ def app_server(runs_dir) -> Iterator[StreamlitServer]:
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A 2-core CI box that also runs TensorFlow can take well over Playwright's default
+    # 5 s to redraw a page: assertions auto-wait up to 30 s (they pass as soon as they can).
+    expect.set_options(timeout=30_000)
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")

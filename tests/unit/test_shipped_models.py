@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import pytest
 
+from core import evaluation as ev
 from core import store
 
 RUNS = "runs"
@@ -45,9 +46,22 @@ def test_meta_json_matches_plain_keras(folder, test_set):
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x_test, y_test = test_set
     _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
-    assert meta["model_id"] == folder.name
     assert accuracy == pytest.approx(meta["test_accuracy"], abs=1e-4), (
         f"{folder.name}: Keras measures {accuracy:.4f}, meta.json says {meta['test_accuracy']:.4f}"
     )
     assert meta["params"] == model.count_params()
     assert np.isfinite(meta["test_loss"])
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[path.name for path in FOLDERS])
+def test_cached_test_predictions_ship_with_the_model(folder, test_set):
+    """The Evaluate and Compare pages read these instead of running the model: they must be there,
+    fresh, and give meta.json's accuracy (else the first visitor waits, and a read-only server
+    recomputes them on every start)."""
+    artifact = store.read_artifact(folder, shipped=True)
+    assert artifact.ok, artifact.error
+    _, y_test = test_set
+    probabilities = ev.cached_probabilities(artifact, len(y_test))
+    assert probabilities is not None, f"{folder.name}: {store.PROBABILITIES_FILE} is missing, damaged or stale"
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == y_test))
+    assert accuracy == pytest.approx(artifact.meta.test_accuracy, abs=1e-4)

@@ -1,0 +1,44 @@
+"""The Compare page in a real browser: the session's model is ranked beside the shipped ones,
+and picking it as model B updates the head-to-head."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from core import store
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_leaderboard_ranks_the_session_model_and_compares_it(app_server, page, tiny_model):
+    shipped = [item.model_id for item in store.list_artifacts([store.SHIPPED_DIR]) if item.ok]
+    page.goto(f"{app_server.url}/compare")
+    expect(page.get_by_role("heading", name="Compare models")).to_be_visible(timeout=120_000)
+    # The first visit loads every model and times it: allow for a cold server.
+    expect(page.get_by_role("heading", name="Leaderboard")).to_be_visible(timeout=180_000)
+    wait_for_app(page)
+
+    # The grid draws on a canvas; its cells also live in an accessible table, filled once it has mounted.
+    board = page.get_by_test_id("stDataFrame").first
+    tiny_cell = board.get_by_text(tiny_model.model_id, exact=True)
+    expect(tiny_cell).to_have_count(1, timeout=30_000)
+    expect(tiny_cell.locator("xpath=ancestor::tr[1]")).to_contain_text("trained here")
+    for model_id in shipped:
+        expect(board.get_by_text(model_id, exact=True)).to_have_count(1)
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the accuracy bars
+
+    side_b = page.get_by_test_id("stSelectbox").filter(has_text="Model B")
+    side_b.click()
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(tiny_model.model_id)} · ")).click()
+    wait_for_app(page)
+    expect(side_b).to_contain_text(tiny_model.model_id)
+    accuracy_of_b = page.get_by_test_id("stMetric").filter(has_text="Test accuracy of B")
+    expect(accuracy_of_b).to_contain_text(f"{tiny_model.meta.test_accuracy:.2%}", timeout=30_000)
+    expect(page.get_by_text("Confusion matrix of B minus A")).to_be_visible()
+
+    # must NOT happen: a traceback, an error box, or a shipped model left out as broken
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
