@@ -159,7 +159,8 @@ def _without_optimizer(model):
         return model
     import keras
 
-    twin = keras.models.clone_model(model)
+    # from_config, not clone_model: Keras 3 compiles a clone of a compiled model
+    twin = type(model).from_config(model.get_config())
     twin.set_weights(model.get_weights())
     return twin
 
