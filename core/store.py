@@ -157,8 +157,6 @@ def _without_optimizer(model):
     """An uncompiled twin sharing the weights: the optimizer's state would triple the file."""
     if getattr(model, "optimizer", None) is None:
         return model
-    import keras
-
     # from_config, not clone_model: Keras 3 compiles a clone of a compiled model
     twin = type(model).from_config(model.get_config())
     twin.set_weights(model.get_weights())

@@ -131,7 +131,7 @@ def show_leaderboard(board: pd.DataFrame) -> None:
         column_config={
             "rank": st.column_config.NumberColumn("#", format="%d", width=35, pinned=True),
             "model": st.column_config.TextColumn(
-                "model", width=165, pinned=True, help="Its id: `?model=ID` opens it on Evaluate"
+                "model", width=175, pinned=True, help="Its id: `?model=ID` opens it on Evaluate"
             ),
             "name": st.column_config.TextColumn("name"),
             "origin": st.column_config.TextColumn("origin", width=85, help="Shipped with the app, or trained here"),
@@ -140,7 +140,7 @@ def show_leaderboard(board: pd.DataFrame) -> None:
                 "test accuracy", width=110, help="Share of the 10,000 test images classified correctly", **share
             ),
             "published_accuracy": st.column_config.NumberColumn(
-                "published", format="percent", width=75, help="The test accuracy this architecture's source reports"
+                "published", format="percent", width=70, help="The test accuracy this architecture's source reports"
             ),
             "macro_f1": st.column_config.NumberColumn(
                 "macro F1", format="%.3f", width=70, help="F1 averaged over the ten classes, each counting the same"
@@ -151,7 +151,7 @@ def show_leaderboard(board: pd.DataFrame) -> None:
                 help="Share of the Shirt test images called Shirt: the hardest class",
                 **share,
             ),
-            "params": st.column_config.NumberColumn("parameters", format="localized", width=85),
+            "params": st.column_config.NumberColumn("parameters", format="localized", width=80),
             "epochs": st.column_config.NumberColumn("epochs", format="%d"),
             "train_seconds": st.column_config.NumberColumn(
                 "training", format="%.0f s", width=65, help="Wall-clock time of model.fit where it was trained"
@@ -275,10 +275,10 @@ def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
     )
 
     left, right = st.columns([2, 3], gap="large")
-    with left:
+    with left, st.container(key="compare-f1-change"):
         st.markdown("**Per-class F1 change** (B − A)")
         st.altair_chart(charts.f1_change_bars(compare.f1_change(a, b), name_a, name_b), width="stretch")
-    with right:
+    with right, st.container(key="compare-confusion-difference"):
         st.markdown("**Confusion matrix of B minus A**")
         cells = compare.confusion_difference(a, b)
         st.altair_chart(charts.confusion_difference_heatmap(cells, name_a, name_b), width="content")

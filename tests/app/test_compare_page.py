@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import compare, store
+from core import compare, data, store
 from core import evaluation as ev
 from core.data import CLASS_NAMES
 from tests.conftest import REPO_ROOT
 from ui import compare as glue
-from ui import state
+from ui import loaders, state
 
 SHIRT_LOVER = "shirt-lover"  # the tiny model with its Shirt output pushed up: a second, different model
 
@@ -205,3 +205,16 @@ def test_shipped_and_session_models_are_ranked_together(tiny_model, tmp_path, mo
     assert board["accuracy"].is_monotonic_decreasing
     assert np.isfinite(board["latency_ms"]).all()
     assert not at.warning  # no shipped model is broken
+
+
+def test_missing_dataset_shows_the_fix(monkeypatch, tmp_path):
+    for variable in (data.ENV_DIR, data.ENV_SYSTEM_DIR, "KERAS_HOME"):
+        monkeypatch.setenv(variable, str(tmp_path))
+    monkeypatch.setenv(data.ENV_NO_DOWNLOAD, "1")
+    loaders.dataset.clear()
+    try:
+        at = open_page()
+        assert "dataset not found" in at.error[0].value
+        assert not at.dataframe and not at.get("progress")
+    finally:
+        loaders.dataset.clear()
