@@ -218,3 +218,15 @@ def test_missing_dataset_shows_the_fix(monkeypatch, tmp_path):
         assert not at.dataframe and not at.get("progress")
     finally:
         loaders.dataset.clear()
+
+
+def test_a_single_model_is_ranked_without_a_head_to_head(tiny_model, tmp_path, monkeypatch):
+    root = tmp_path / "runs"
+    shutil.copytree(tiny_model.path, root / tiny_model.model_id)
+    monkeypatch.setenv(store.ENV_RUNS_DIR, str(root))
+    monkeypatch.setattr(store, "SHIPPED_DIR", tmp_path / "no-shipped-models")
+    at = open_page()
+    assert list(leaderboard(at)["model"]) == [tiny_model.model_id]
+    assert at.multiselect(key=glue.CURVES_KEY).value == [tiny_model.model_id]
+    assert any("Train another to compare two side by side" in info.value for info in at.info)
+    assert not at.metric and not at.warning and not at.error

@@ -136,8 +136,7 @@ def page(browser, request):
 
 
 def wait_for_app(page) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running…' status)."""
+    """Wait until Streamlit has run the page's script to its end (as Streamlit's own e2e tests do)."""
     from playwright.sync_api import expect
 
-    expect(page.get_by_test_id("stApp")).to_be_visible()
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=120_000)
