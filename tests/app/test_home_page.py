@@ -35,7 +35,7 @@ def test_missing_dataset_shows_the_fix_on_every_page(monkeypatch, tmp_path):
     loaders.dataset.clear()
     try:
         at = AppTest.from_file("../../app.py", default_timeout=120).run()
-        for page in ("app_pages/home.py", "app_pages/train.py", "app_pages/evaluate.py"):
+        for page in ("app_pages/home.py", "app_pages/train.py", "app_pages/evaluate.py", "app_pages/compare.py"):
             at.switch_page(page).run()
             assert not at.exception
             assert "dataset not found" in at.error[0].value
