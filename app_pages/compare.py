@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import compare
-from ui import charts, loaders, widgets
+from ui import charts, widgets
 from ui import compare as glue
 
 st.title("📊 Compare models")
@@ -13,11 +13,7 @@ st.caption(
 )
 widgets.require_dataset()
 
-artifacts = loaders.artifacts()
-if not artifacts:
-    st.info("No models yet. Train one first; it will be ranked here as soon as it is saved.", icon="🏋️")
-    st.page_link("app_pages/train.py", label="Go to the Train page", icon="🏋️")
-    st.stop()
+artifacts = widgets.require_models("be ranked here")
 
 ranking = glue.rank(artifacts)
 glue.show_problems(ranking)

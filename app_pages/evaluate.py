@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import evaluate as ev_ui
-from ui import loaders, widgets
+from ui import widgets
 
 st.title("🔍 Evaluate a model")
 st.caption(
@@ -12,11 +12,7 @@ st.caption(
 )
 dataset = widgets.require_dataset()
 
-artifacts = loaders.artifacts()
-if not artifacts:
-    st.info("No models yet. Train one first; it will appear here as soon as it is saved.", icon="🏋️")
-    st.page_link("app_pages/train.py", label="Go to the Train page", icon="🏋️")
-    st.stop()
+artifacts = widgets.require_models("appear here")
 
 artifact = ev_ui.pick_model(artifacts)
 stamp = ev_ui.require_model(artifact)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import data
+from core import data, store
 from ui import loaders
 
 
@@ -34,3 +34,13 @@ def crisp(image: np.ndarray, scale: int = 3) -> np.ndarray:
 def class_row(images, width: int = 56) -> None:
     """A row of small grayscale 28x28 images with crisp pixels."""
     st.image([crisp(image) for image in images], width=width, clamp=True)
+
+
+def require_models(what_happens: str) -> list[store.Artifact]:
+    """Every model folder, or an invitation to train one first (and the page stops)."""
+    artifacts = loaders.artifacts()
+    if not artifacts:
+        st.info(f"No models yet. Train one first; it will {what_happens} as soon as it is saved.", icon="🏋️")
+        st.page_link("app_pages/train.py", label="Go to the Train page", icon="🏋️")
+        st.stop()
+    return artifacts
