@@ -44,13 +44,17 @@ def main(argv: list[str] | None = None) -> int:
 
         staging_root = store.SHIPPED_DIR / ".training"
         shutil.rmtree(staging_root, ignore_errors=True)
+        staging_root.mkdir()
+        previous = staging_root / "previous"
+        if target.exists():  # moved aside, so the new model gets the key as its id
+            os.rename(target, previous)
         result = training.TrainingJob(spec, spec.defaults, key, root=staging_root, on_progress=report).run(dataset)
         if result.state != training.DONE:
+            if previous.exists():
+                os.rename(previous, target)
             print(f"{key}: {result.message}", file=sys.stderr, flush=True)
             return 1
-        if target.exists():
-            shutil.rmtree(target)
-        os.rename(staging_root / key, target)
+        os.rename(staging_root / result.model_id, target)
         shutil.rmtree(staging_root, ignore_errors=True)
         print(f"{key}: test accuracy {result.test_accuracy:.4f} in {result.seconds:.0f} s", flush=True)
     return 0

@@ -223,7 +223,7 @@ _SPECS = (
         "that restores the best weights.",
         "Notebook 002 (512-256-128, Dropout 0.3, Adam 5e-4, early stopping; 567,434 parameters, ~89.2% test)",
         _dense_stack((512, 256, 128), dropout_after=(0, 1)),
-        Hyperparameters(epochs=30, learning_rate=5e-4, dropout_rate=0.3, early_stopping_patience=3),
+        Hyperparameters(epochs=30, learning_rate=5e-4, dropout_rate=0.3, early_stopping_patience=5),
         has_dropout=True,
         published_params=567_434,
         published_accuracy=0.892,
