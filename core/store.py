@@ -146,6 +146,7 @@ def save(model, meta: ModelMeta, root: Path | None = None, probabilities: np.nda
         write_history_csv(staging / HISTORY_FILE, meta.history)
         if probabilities is not None:
             np.save(staging / PROBABILITIES_FILE, probabilities.astype(np.float32))
+        staging.chmod(0o755)  # mkdtemp makes it owner-only; a model is for everyone who runs the app
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
