@@ -6,6 +6,19 @@ import altair as alt
 import pandas as pd
 
 
+def confusion_axes(order: list[str]) -> dict:
+    """x = predicted class, y = true class, both in class order: shared by every confusion heatmap."""
+    return {
+        "x": alt.X(
+            "predicted:N",
+            sort=order,
+            title="predicted class",
+            axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False),
+        ),
+        "y": alt.Y("true:N", sort=order, title="true class", axis=alt.Axis(labelLimit=120, labelOverlap=False)),
+    }
+
+
 def class_balance(counts: pd.DataFrame) -> alt.Chart:
     """Grouped bars: examples per class in each split. Columns: class, split, examples."""
     return (
@@ -234,15 +247,8 @@ def confusion_difference_heatmap(cells: pd.DataFrame, name_a: str, name_b: str) 
     reach = max(int(cells["gain_for_b"].abs().max()), 1)
     frame = cells.assign(label=[f"{value:+d}" if value else "" for value in cells["change"]])
     frame = frame.assign(on_dark=frame["gain_for_b"].abs() / reach > 0.6)
-    order = list(cells["true"].drop_duplicates())
     base = alt.Chart(frame).encode(
-        x=alt.X(
-            "predicted:N",
-            sort=order,
-            title="predicted class",
-            axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False),
-        ),
-        y=alt.Y("true:N", sort=order, title="true class", axis=alt.Axis(labelLimit=120, labelOverlap=False)),
+        **confusion_axes(list(cells["true"].drop_duplicates())),
         tooltip=[
             alt.Tooltip("true:N", title="true"),
             alt.Tooltip("predicted:N", title="predicted"),

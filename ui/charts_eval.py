@@ -8,6 +8,7 @@ import pandas as pd
 
 from core import evaluation as ev
 from core.data import CLASS_NAMES
+from ui.charts import confusion_axes
 
 CELL_SELECTION = "cell"  # the point-selection parameter the page reads back
 CONFUSION_WIDTH = 480  # pixels, axes included; the page stretches the width to fit its column
@@ -56,15 +57,8 @@ def confusion_heatmap(cells: pd.DataFrame, *, normalized: bool, class_names: tup
     top = float(cells[value].max()) or 1.0
     cells = cells.assign(on_dark=np.sqrt(cells[value] / top) > 0.55)
     selection = alt.selection_point(name=CELL_SELECTION, fields=["true", "predicted"], on="click", toggle=False)
-    order = list(class_names)
     base = alt.Chart(cells).encode(
-        x=alt.X(
-            "predicted:N",
-            sort=order,
-            title="predicted class",
-            axis=alt.Axis(labelAngle=-45, labelLimit=120, labelOverlap=False),
-        ),
-        y=alt.Y("true:N", sort=order, title="true class", axis=alt.Axis(labelLimit=120)),
+        **confusion_axes(list(class_names)),
         tooltip=[
             alt.Tooltip("true:N", title="true"),
             alt.Tooltip("predicted:N", title="predicted"),
