@@ -53,7 +53,7 @@ with st.form("hyperparameters", border=True):
     )
     seed = c2.number_input("Random seed", 0, 2**31 - 1, defaults.seed, help="Same seed, same result on this machine.")
     normalize = c3.toggle("Normalize pixels to 0-1", defaults.normalize, help="Switch off to see why it matters.")
-    augment = c4.toggle("Augment (shift + flip)", defaults.augment)
+    augment = c4.toggle("Augment (shift, flip, erase)", defaults.augment)
     name = st.text_input(
         "Model name", f"my-{spec.key}", max_chars=store.MAX_NAME_LENGTH, help="A number is added if it is taken."
     )

@@ -83,12 +83,6 @@ def schedule_callbacks(hp: zoo.Hyperparameters) -> list[keras.callbacks.Callback
     callbacks: list[keras.callbacks.Callback] = []
     if hp.lr_schedule == "exponential":
         callbacks.append(keras.callbacks.LearningRateScheduler(lambda epoch: hp.learning_rate * 0.9**epoch))
-    elif hp.lr_schedule == "cosine":
-        callbacks.append(
-            keras.callbacks.LearningRateScheduler(
-                lambda epoch: hp.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / hp.epochs))
-            )
-        )
     elif hp.lr_schedule == "plateau":
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2, min_lr=1e-5))
     if hp.early_stopping_patience:
@@ -262,8 +256,8 @@ class TrainingJob:
             self._update(state=PREPARING, message="Preparing the data and building the model…")
             x_train, y_train, x_val, y_val = prepare_data(dataset, self.hp)
             keras.utils.set_random_seed(self.hp.seed)
-            model = zoo.compile_model(zoo.build(self.spec, self.hp), self.hp)
             batches = math.ceil(len(x_train) / self.hp.batch_size)
+            model = zoo.compile_model(zoo.build(self.spec, self.hp), self.hp, batches)
             self._update(state=RUNNING, batches_per_epoch=batches, started=time.perf_counter(), message="Training…")
             model.fit(
                 x_train,

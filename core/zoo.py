@@ -33,7 +33,7 @@ class Hyperparameters:
     early_stopping_patience: int = 0  # 0 switches early stopping off
     lr_schedule: str = "constant"
     normalize: bool = True  # divide pixels by 255 inside the model
-    augment: bool = False  # random shifts (10%) and horizontal flips while training
+    augment: bool = False  # random shifts (10%), horizontal flips and erased patches while training
     subset: int | None = None  # training examples to use; None means all 60,000
     seed: int = 42
 
@@ -152,13 +152,13 @@ def _conv_bn(filters: int) -> list[layers.Layer]:
 
 
 def _cnn_quick(hp: Hyperparameters) -> list[layers.Layer]:
-    # Two BN conv blocks, pooled early: cheap per image, and BatchNorm lets a high
-    # learning rate converge within two epochs.
+    # Two unpadded conv + pool layers and no BatchNorm: about 7 s an epoch on a 2-core
+    # CPU. The learning rate, annealed to zero over the run, does the rest.
     return [
         *_as_image(),
-        *_conv_bn(32),
+        layers.Conv2D(32, 3, activation="relu"),
         layers.MaxPooling2D(),
-        *_conv_bn(64),
+        layers.Conv2D(64, 3, activation="relu"),
         layers.MaxPooling2D(),
         layers.Flatten(),
         layers.Dropout(hp.dropout_rate),
@@ -167,13 +167,20 @@ def _cnn_quick(hp: Hyperparameters) -> list[layers.Layer]:
 
 
 def _studio_cnn(hp: Hyperparameters) -> list[layers.Layer]:
-    # VGG-style pairs of 3x3 convolutions with BatchNorm, global average pooling
-    # instead of a big dense layer (few parameters, fast on a CPU).
+    # VGG-style pairs of 3x3 BatchNorm convolutions at 28, 14 and 7 pixels, then a small
+    # BatchNorm dense head: under 600k parameters, about a minute an epoch on a 2-core CPU.
     stack = _as_image()
-    for filters in (32, 64):
+    for filters in (32, 64, 128):
         stack += [*_conv_bn(filters), *_conv_bn(filters), layers.MaxPooling2D(), layers.Dropout(hp.dropout_rate / 2)]
-    stack += [*_conv_bn(128), *_conv_bn(128), layers.GlobalAveragePooling2D(), layers.Dropout(hp.dropout_rate)]
-    return stack
+    return [
+        *stack,
+        layers.Flatten(),
+        layers.Dropout(hp.dropout_rate),
+        layers.Dense(256, use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Dropout(hp.dropout_rate),
+    ]
 
 
 _SPECS = (
@@ -280,23 +287,24 @@ _SPECS = (
         "cnn_quick",
         "Quick classroom CNN",
         "CNN",
-        "Two BatchNorm conv blocks trained for two epochs with big batches and a high learning "
-        "rate: a CNN result in about two minutes on a laptop CPU.",
+        "Two small conv + pool layers trained for five epochs while the learning rate is annealed "
+        "to zero: about 90% test accuracy in under a minute on a laptop CPU.",
         "Fashion-MNIST Studio (classroom preset)",
         _cnn_quick,
-        Hyperparameters(epochs=2, batch_size=128, learning_rate=3e-3, dropout_rate=0.3, lr_schedule="cosine"),
+        Hyperparameters(epochs=5, batch_size=64, learning_rate=2e-3, dropout_rate=0.3, lr_schedule="cosine"),
         has_dropout=True,
     ),
     ModelSpec(
         "studio_cnn",
         "Studio CNN (ours)",
         "CNN",
-        "Our CPU-friendly design: three stages of paired 3x3 BatchNorm convolutions, global average "
-        "pooling, shift + flip augmentation and a cosine learning-rate schedule.",
+        "Our CPU-friendly design: three stages of paired 3x3 BatchNorm convolutions and a small "
+        "dense head, trained on shifted, flipped and partly erased images while a cosine schedule "
+        "anneals the learning rate to zero.",
         "Fashion-MNIST Studio",
         _studio_cnn,
         Hyperparameters(
-            epochs=30,
+            epochs=40,
             batch_size=128,
             learning_rate=2e-3,
             dropout_rate=0.3,
@@ -327,6 +335,9 @@ def build(spec: ModelSpec, hp: Hyperparameters | None = None) -> keras.Model:
             *_as_image(),
             layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
             layers.RandomFlip("horizontal"),
+            # Random erasing (Zhong et al. 2017): half the images lose a patch, so the
+            # model cannot lean on one telltale region (a collar, a sleeve).
+            layers.RandomErasing(factor=0.5, scale=(0.02, 0.2), fill_value=0.0, value_range=(0, 1)),
         ]
     return keras.Sequential(
         [
@@ -339,17 +350,24 @@ def build(spec: ModelSpec, hp: Hyperparameters | None = None) -> keras.Model:
     )
 
 
-def make_optimizer(hp: Hyperparameters) -> keras.optimizers.Optimizer:
+def make_optimizer(hp: Hyperparameters, steps_per_epoch: int = 1) -> keras.optimizers.Optimizer:
+    # Cosine is annealed every step, down to zero at the last one: a short run ends as
+    # well trained as its budget allows. The other schedules are epoch callbacks.
+    learning_rate = (
+        keras.optimizers.schedules.CosineDecay(hp.learning_rate, hp.epochs * steps_per_epoch)
+        if hp.lr_schedule == "cosine"
+        else hp.learning_rate
+    )
     if hp.optimizer == "sgd":
-        return keras.optimizers.SGD(hp.learning_rate, momentum=0.9)
+        return keras.optimizers.SGD(learning_rate, momentum=0.9)
     if hp.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(hp.learning_rate)
-    return keras.optimizers.Adam(hp.learning_rate)
+        return keras.optimizers.RMSprop(learning_rate)
+    return keras.optimizers.Adam(learning_rate)
 
 
-def compile_model(model: keras.Model, hp: Hyperparameters) -> keras.Model:
+def compile_model(model: keras.Model, hp: Hyperparameters, steps_per_epoch: int = 1) -> keras.Model:
     model.compile(
-        optimizer=make_optimizer(hp),
+        optimizer=make_optimizer(hp, steps_per_epoch),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
