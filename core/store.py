@@ -95,7 +95,7 @@ class Artifact:
 def sanitize_name(name: str) -> str:
     """Turn a user-given model name into a safe folder name, or raise ValueError.
 
-    Keeps letters, digits, '-', '_' and '.', maps spaces to '-', refuses anything that
+    Keeps ASCII letters (accents folded), digits, '-', '_' and '.', maps spaces to '-', refuses anything that
     is empty after cleaning, starts with a dot, or is longer than MAX_NAME_LENGTH.
     """
     if not isinstance(name, str):
@@ -107,6 +107,8 @@ def sanitize_name(name: str) -> str:
         raise ValueError(f"The model name is {len(text)} characters long; keep it to {MAX_NAME_LENGTH}.")
     if "/" in text or "\\" in text or ".." in text:
         raise ValueError("The model name may not contain '/', '\\' or '..'; use letters, digits, '-' and '_'.")
+    # Accents folded to plain letters ("modèle" -> "modele"): folder names stay ASCII.
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     cleaned = re.sub(r"\s+", "-", text)
     cleaned = re.sub(r"[^A-Za-z0-9_.-]", "", cleaned).strip("-.")
     if not cleaned:

@@ -1,6 +1,9 @@
+import math
 import time
 
-from core import store
+import pytest
+
+from core import store, zoo
 
 
 def run_until(at, condition, timeout: float = 180):
@@ -37,9 +40,90 @@ def test_tiny_training_run_finishes_and_is_saved(app, runs_dir):
     assert saved.ok and saved.meta.hyperparameters["subset"] == 1000
 
 
-def test_bad_model_name_gets_a_clear_message(app):
+def by_label(widgets, label: str):
+    """The one widget of a kind with this label (AppTest has no lookup by label)."""
+    matches = [widget for widget in widgets if widget.label == label]
+    assert len(matches) == 1, f"{len(matches)} widgets labelled {label!r}"
+    return matches[0]
+
+
+def tiny_run(at, name: str):
+    """Settings for a run of seconds: 1 epoch on 1,000 examples of MLP 128."""
+    by_label(at.selectbox, "Architecture").set_value("mlp_128").run()
+    by_label(at.number_input, "Epochs").set_value(1)
+    by_label(at.select_slider, "Training examples").set_value(1_000)
+    by_label(at.text_input, "Model name").set_value(name)
+    return at
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("../../etc/evil", "may not contain"),
+        ("models/mine", "may not contain"),
+        ("C:\\temp\\x", "may not contain"),
+        ("..", "may not contain"),
+        ("     ", "Give the model a name"),
+        ("!!!???", "at least one letter or digit"),
+    ],
+)
+def test_bad_model_names_get_a_clear_message_and_start_nothing(app, runs_dir, name, message):
+    before = sorted(path.name for path in runs_dir.iterdir())
     at = app.switch_page("app_pages/train.py").run()
-    at.text_input[0].set_value("../../etc/evil")
-    at.button[0].click().run()
+    by_label(at.text_input, "Model name").set_value(name)
+    by_label(at.button, "▶ Start training").click().run()
     assert not at.exception
-    assert "may not contain" in at.error[0].value
+    assert [message in error.value for error in at.error] == [True]
+    # must NOT happen: a run starts, or anything is written
+    assert not [header for header in at.subheader if header.value.startswith("Run:")]
+    assert sorted(path.name for path in runs_dir.iterdir()) == before
+
+
+def test_a_500_character_name_is_cut_to_the_limit_and_saved_inside_the_runs_folder(app, runs_dir):
+    at = tiny_run(app.switch_page("app_pages/train.py").run(), "é" * 500)
+    by_label(at.button, "▶ Start training").click().run()
+    assert not at.exception
+    assert len(by_label(at.text_input, "Model name").value) == store.MAX_NAME_LENGTH
+    run_until(at, lambda page: len(page.success) > 0)
+    saved = store.find("e" * store.MAX_NAME_LENGTH, [runs_dir])  # accents folded to plain letters
+    assert saved.ok and saved.path.parent == runs_dir
+
+
+ABSURD = [
+    (lambda at: at.number_input, "Epochs", 10**9),
+    (lambda at: at.number_input, "Epochs", -3),
+    (lambda at: at.number_input, "Learning rate", -1.0),
+    (lambda at: at.number_input, "Learning rate", math.nan),
+    (lambda at: at.number_input, "Learning rate", math.inf),
+    (lambda at: at.number_input, "Early-stopping patience (0 = off)", -7),
+    (lambda at: at.number_input, "Random seed", -5),
+    (lambda at: at.number_input, "Random seed", 2**80),
+    (lambda at: at.slider, "Validation split", 7.5),
+    (lambda at: at.slider, "Dropout rate", 1.0),
+]
+
+
+@pytest.mark.parametrize(("kind", "label", "value"), ABSURD, ids=[f"{label}={value}" for _, label, value in ABSURD])
+def test_absurd_widget_values_are_refused_without_a_traceback(app, kind, label, value):
+    at = app.switch_page("app_pages/train.py").run()
+    by_label(at.selectbox, "Architecture").set_value("cnn_shallow").run()  # has dropout
+    widget = by_label(kind(at), label)
+    low, high = widget.min, widget.max
+    widget.set_value(value).run()
+    assert not at.exception
+    kept = by_label(kind(at), label).value
+    assert low <= kept <= high, f"{label} kept {kept!r}, outside {low}..{high}"
+    assert kept != value
+
+
+def test_absurd_values_never_reach_a_training_run(app, runs_dir):
+    at = tiny_run(app.switch_page("app_pages/train.py").run(), "absurd-inputs")
+    by_label(at.number_input, "Learning rate").set_value(-1.0)
+    by_label(at.number_input, "Random seed").set_value(-5)
+    by_label(at.button, "▶ Start training").click().run()
+    assert not at.exception
+    run_until(at, lambda page: len(page.success) > 0)
+    hyperparameters = store.find("absurd-inputs", [runs_dir]).meta.hyperparameters
+    defaults = zoo.get_spec("mlp_128").defaults
+    assert hyperparameters["learning_rate"] == defaults.learning_rate and hyperparameters["seed"] == defaults.seed
+    assert hyperparameters["epochs"] == 1 and hyperparameters["subset"] == 1_000

@@ -32,6 +32,7 @@ def test_names_are_cleaned():
     assert store.sanitize_name("  My first CNN!  ") == "My-first-CNN"
     assert store.sanitize_name("shirt_vs_tee.v2") == "shirt_vs_tee.v2"
     assert store.sanitize_name(".hidden") == "hidden"
+    assert store.sanitize_name("modèle à moi") == "modele-a-moi"
 
 
 def test_unique_id_never_overwrites(tmp_path):
