@@ -66,7 +66,12 @@ with source:
             try:
                 dataset, _ = loaders.dataset()
             except data.DatasetNotFoundError:
-                st.info("The Fashion-MNIST test set isn't installed here, so there are no test images to try.")
+                st.info(
+                    "**Fashion-MNIST dataset not found**, so there are no test images to try: draw or upload one "
+                    "instead. To add them: `sudo apt-get install dataset-fashion-mnist`, or point "
+                    f"`{data.ENV_DIR}` at a folder holding the four original files.",
+                    icon="📦",
+                )
             else:
                 index = glue.random_test_index(len(dataset.x_test))
                 st.button(

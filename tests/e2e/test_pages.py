@@ -1,0 +1,53 @@
+"""Every page, opened straight from its address and through the sidebar, in a real browser.
+
+Each one runs its script to the end with its heading shown and no exception box, and its
+screenshot lands in tests/e2e/output/ (the page fixture takes it on the way out).
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+# (address, sidebar link, heading, text that shows only once the page has done its work)
+PAGES = [
+    ("", "Dataset", "Fashion-MNIST Studio", "Where the data came from"),
+    ("train", "Train", "Train a model", "parameters with these settings"),
+    ("evaluate", "Evaluate", "Evaluate a model", "Test accuracy"),
+    ("predict", "Predict", "Predict", "What the model sees"),
+    ("compare", "Compare", "Compare models", "Leaderboard"),
+]
+
+
+@pytest.mark.parametrize(("path", "link", "heading", "ready"), PAGES, ids=[link for _, link, _, _ in PAGES])
+def test_every_page_loads_without_an_exception(app_server, page, path, link, heading, ready):
+    page.goto(f"{app_server.url}/{path}")
+    expect(page.get_by_role("heading", name=re.compile(heading))).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(ready).first).to_be_visible(timeout=180_000)
+    wait_for_app(page)
+    # the sidebar lists every page and marks this one as the current one
+    navigation = page.get_by_role("navigation", name="App pages")
+    for _, other, _, _ in PAGES:
+        expect(navigation.get_by_role("link", name=other)).to_be_visible()
+    expect(navigation.get_by_role("link", name=link)).to_have_attribute("aria-current", "page")
+    # must NOT happen: an exception box, an error box, or the missing-dataset page
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_text("dataset not found")).to_have_count(0)
+
+
+def test_the_sidebar_walks_through_every_page(app_server, page):
+    page.goto(app_server.url)
+    wait_for_app(page)
+    navigation = page.get_by_role("navigation", name="App pages")
+    for path, link, heading, _ in PAGES[1:] + PAGES[:1]:
+        navigation.get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", name=re.compile(heading))).to_be_visible(timeout=120_000)
+        expect(page).to_have_url(re.compile(rf"/{path}(\?.*)?$"))  # Evaluate adds ?model=
+        wait_for_app(page)
+        # must NOT happen: an exception on the way
+        expect(page.get_by_test_id("stException")).to_have_count(0)
