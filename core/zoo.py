@@ -350,19 +350,22 @@ def build(spec: ModelSpec, hp: Hyperparameters | None = None) -> keras.Model:
     )
 
 
+def learning_rate(hp: Hyperparameters, steps_per_epoch: int = 1):
+    """A number, or for "cosine" a schedule annealed every step down to zero at the last one,
+    so a short run ends as well trained as its budget allows. (The other schedules are epoch
+    callbacks in core.training.)"""
+    if hp.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(hp.learning_rate, hp.epochs * steps_per_epoch)
+    return hp.learning_rate
+
+
 def make_optimizer(hp: Hyperparameters, steps_per_epoch: int = 1) -> keras.optimizers.Optimizer:
-    # Cosine is annealed every step, down to zero at the last one: a short run ends as
-    # well trained as its budget allows. The other schedules are epoch callbacks.
-    learning_rate = (
-        keras.optimizers.schedules.CosineDecay(hp.learning_rate, hp.epochs * steps_per_epoch)
-        if hp.lr_schedule == "cosine"
-        else hp.learning_rate
-    )
+    rate = learning_rate(hp, steps_per_epoch)
     if hp.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate, momentum=0.9)
+        return keras.optimizers.SGD(rate, momentum=0.9)
     if hp.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate)
-    return keras.optimizers.Adam(learning_rate)
+        return keras.optimizers.RMSprop(rate)
+    return keras.optimizers.Adam(rate)
 
 
 def compile_model(model: keras.Model, hp: Hyperparameters, steps_per_epoch: int = 1) -> keras.Model:

@@ -81,3 +81,37 @@ def test_bad_hyperparameters_get_clear_errors(override, message):
 def test_unknown_architecture():
     with pytest.raises(ValueError, match="unknown architecture 'resnet9000'; choose one of: mlp_128"):
         zoo.get_spec("resnet9000")
+
+
+def test_cosine_schedule_anneals_every_step_to_zero():
+    hp = zoo.ZOO["cnn_quick"].defaults
+    steps_per_epoch = 100
+    schedule = zoo.learning_rate(hp, steps_per_epoch)
+    rates = [float(schedule(step)) for step in (0, 50, 250, 499, 500)]
+    assert rates[0] == pytest.approx(hp.learning_rate)
+    assert rates[0] > rates[1] > rates[2] > rates[3] > 0  # falls within an epoch, not only between epochs
+    assert rates[2] == pytest.approx(hp.learning_rate / 2, rel=1e-3)  # halfway
+    assert rates[4] == pytest.approx(0.0, abs=1e-9)
+    assert zoo.learning_rate(replace(hp, lr_schedule="constant"), steps_per_epoch) == hp.learning_rate
+    optimizer = zoo.make_optimizer(hp, steps_per_epoch)
+    assert float(optimizer.learning_rate) == pytest.approx(hp.learning_rate)  # at step 0
+
+
+def test_studio_cnn_is_small_and_augments_only_while_training():
+    spec = zoo.ZOO["studio_cnn"]
+    model = zoo.build(spec)
+    assert model.count_params() < 1_000_000
+    kinds = {type(layer).__name__ for layer in model.layers}
+    assert {"RandomTranslation", "RandomFlip", "RandomErasing"} <= kinds
+    x = np.random.default_rng(1).integers(0, 256, (8, 28, 28)).astype(np.float32)
+    # at inference the augmentation layers do nothing: the same input, the same answer
+    np.testing.assert_array_equal(np.asarray(model(x, training=False)), np.asarray(model(x, training=False)))
+    flip, erase = (
+        next(layer for layer in model.layers if type(layer).__name__ == kind)
+        for kind in ("RandomFlip", "RandomErasing")
+    )
+    images = np.ones((64, 28, 28, 1), np.float32)
+    np.testing.assert_array_equal(np.asarray(erase(images, training=False)), images)
+    assert np.asarray(erase(images, training=True)).min() == 0.0  # some patches are erased while training
+    ramp = np.tile(np.arange(28, dtype=np.float32), (64, 28, 1))[..., None]
+    np.testing.assert_array_equal(np.asarray(flip(ramp, training=False)), ramp)
