@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -179,6 +180,22 @@ def read_artifact(path: Path, shipped: bool = False) -> Artifact:
         return Artifact(path.name, path, shipped, None, f"{META_FILE} is missing")
     except (ArtifactError, ValueError, TypeError, UnicodeDecodeError) as error:
         return Artifact(path.name, path, shipped, None, str(error))
+
+
+def sweep_partial_saves(root: Path | None = None, older_than_seconds: float = 3600) -> list[Path]:
+    """Delete the temp folders of saves that died (a killed process) and return them.
+
+    They are never listed anyway; this only gives the disk space back. Only folders older
+    than ``older_than_seconds`` go, so a save still running in another process is safe.
+    """
+    root = root or runs_dir()
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - older_than_seconds
+    swept = [path for path in root.glob(f"{_TMP_PREFIX}*") if path.is_dir() and path.stat().st_mtime < cutoff]
+    for path in swept:
+        shutil.rmtree(path, ignore_errors=True)
+    return swept
 
 
 def list_artifacts(roots: list[Path] | None = None) -> list[Artifact]:

@@ -372,4 +372,5 @@ def default_queue() -> TrainingQueue:
     with _queue_lock:
         if _queue is None:
             _queue = TrainingQueue(max(1, int(os.environ.get(ENV_MAX_JOBS, "1") or 1)))
+            store.sweep_partial_saves()  # once per process: saves a killed server left behind
         return _queue

@@ -1,7 +1,9 @@
 """Artifacts: safe names, atomic saves, broken folders listed as broken, safe loading."""
 
 import json
+import os
 import shutil
+import time
 
 import numpy as np
 import pytest
@@ -105,3 +107,15 @@ def test_new_ids_never_shadow_shipped_models(tmp_path):
     shipped = [a.model_id for a in store.list_artifacts([store.SHIPPED_DIR])]
     assert shipped, "the repository ships pretrained models"
     assert store.unique_id(tmp_path, shipped[0]) == f"{shipped[0]}-2"
+
+
+def test_dead_partial_saves_are_swept_but_fresh_ones_kept(tmp_path):
+    dead, fresh = tmp_path / ".partial-dead", tmp_path / ".partial-fresh"
+    for folder in (dead, fresh):
+        folder.mkdir()
+        (folder / store.MODEL_FILE).write_bytes(b"half a model")
+    (tmp_path / "kept-model").mkdir()
+    an_hour_ago = time.time() - 3700
+    os.utime(dead, (an_hour_ago, an_hour_ago))
+    assert store.sweep_partial_saves(tmp_path) == [dead]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".partial-fresh", "kept-model"]
