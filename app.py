@@ -1,5 +1,8 @@
 import streamlit as st
 
+from ui import loaders
+
+loaders.keep_keras_state()  # models and training outlive each run: see its docstring
 st.set_page_config(page_title="Fashion-MNIST Studio", page_icon="👗", layout="wide")
 st.navigation(
     [
