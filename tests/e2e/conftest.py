@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -97,14 +98,21 @@ class StreamlitServer:
         self._log.close()
 
 
-@pytest.fixture(scope="session")
-def app_server(runs_dir) -> Iterator[StreamlitServer]:
-    server = StreamlitServer(env={"FASHION_STUDIO_RUNS_DIR": str(runs_dir)})
+@contextmanager
+def serving(env: dict[str, str] | None = None, log_name: str = "server") -> Iterator[StreamlitServer]:
+    """A healthy `streamlit run` for the duration of the block, stopped however it ends."""
+    server = StreamlitServer(env=env, log_name=log_name)
     try:
         server.wait_healthy()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(runs_dir) -> Iterator[StreamlitServer]:
+    with serving({"FASHION_STUDIO_RUNS_DIR": str(runs_dir)}) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core import data, store
-from tests.e2e.conftest import OUTPUT_DIR, REPO_ROOT, StreamlitServer, wait_for_app
+from tests.e2e.conftest import OUTPUT_DIR, REPO_ROOT, StreamlitServer, serving, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -53,12 +53,8 @@ def damaged_runs(tiny_model, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def damaged_server(damaged_runs):
-    server = StreamlitServer(env={store.ENV_RUNS_DIR: str(damaged_runs)}, log_name="faults-damaged")
-    try:
-        server.wait_healthy()
+    with serving({store.ENV_RUNS_DIR: str(damaged_runs)}, "faults-damaged") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_compare_ranks_the_working_models_and_names_the_broken(damaged_server, page):
@@ -196,9 +192,7 @@ def test_a_run_killed_in_training_or_saving_is_never_listed(page, tmp_path, tiny
     runs = tmp_path / "runs"
     env = {store.ENV_RUNS_DIR: str(runs)}
 
-    first = StreamlitServer(env=env, log_name="faults-killed-server")
-    try:
-        first.wait_healthy()
+    with serving(env, "faults-killed-server") as first:
         page.goto(f"{first.url}/train")
         wait_for_app(page)
         # the defaults: an MLP, 15 epochs on all 60,000 examples: minutes of work
@@ -210,8 +204,6 @@ def test_a_run_killed_in_training_or_saving_is_never_listed(page, tmp_path, tiny
         assert store.list_artifacts([runs]) == []  # it really is mid-training: nothing saved yet
         os.killpg(first.process.pid, signal.SIGKILL)
         assert first.process.wait(30) == -signal.SIGKILL
-    finally:
-        first.stop()
 
     staged = kill_while_saving(tiny_model, runs, SAVED_AT_KILL)
     # A complete-looking folder is left under its hidden staging name...
@@ -221,9 +213,7 @@ def test_a_run_killed_in_training_or_saving_is_never_listed(page, tmp_path, tiny
     assert not (runs / KILLED).exists() and not (runs / SAVED_AT_KILL).exists()
     assert store.list_artifacts([runs]) == []
 
-    second = StreamlitServer(env=env, log_name="faults-restarted-server")
-    try:
-        second.wait_healthy()
+    with serving(env, "faults-restarted-server") as second:
         warning = page.get_by_test_id("stAlertContentWarning")
         for model_id in (KILLED, SAVED_AT_KILL, staged.name):
             open_evaluate(page, second, model_id)
@@ -240,8 +230,6 @@ def test_a_run_killed_in_training_or_saving_is_never_listed(page, tmp_path, tiny
             expect(page.get_by_role("option")).to_have_text(["No results"])
         page.keyboard.press("Escape")
         expect(page.get_by_test_id("stException")).to_have_count(0)
-    finally:
-        second.stop()
 
 
 # -- no dataset anywhere -------------------------------------------------------------------------------
@@ -260,12 +248,8 @@ def no_dataset(tmp_path_factory):
         data.ENV_NO_DOWNLOAD: "1",
         store.ENV_RUNS_DIR: str(runs),
     }
-    server = StreamlitServer(env=env, log_name="faults-no-dataset")
-    try:
-        server.wait_healthy()
+    with serving(env, "faults-no-dataset") as server:
         yield server, system_dir
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from playwright.sync_api import Locator, Page, expect
 from bench.bench_memory import Reading, read
 from core import inference, preprocess, store
 from core.data import CLASS_NAMES
-from tests.e2e.conftest import OUTPUT_DIR, StreamlitServer, wait_for_app
+from tests.e2e.conftest import OUTPUT_DIR, StreamlitServer, serving, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -101,12 +101,8 @@ def load_runs_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def load_server(load_runs_dir):
     """A server of its own: its memory is this test's alone, and the run it trains stays here."""
-    server = StreamlitServer(env={store.ENV_RUNS_DIR: str(load_runs_dir)}, log_name="load-server")
-    try:
-        server.wait_healthy()
+    with serving({store.ENV_RUNS_DIR: str(load_runs_dir)}, "load-server") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
