@@ -34,6 +34,9 @@ def artifacts() -> list[store.Artifact]:
     return store.list_artifacts()
 
 
+streamlit_clean_up = None  # Streamlit's post-run hook, once keep_keras_state has replaced it
+
+
 def keep_keras_state() -> None:
     """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
 
@@ -50,7 +53,10 @@ def keep_keras_state() -> None:
     """
     from streamlit.runtime.scriptrunner import script_runner
 
-    if hasattr(script_runner, "_clean_problem_modules"):
+    global streamlit_clean_up
+    current = getattr(script_runner, "_clean_problem_modules", None)
+    if current is not None and current is not _keep_state:
+        streamlit_clean_up = current  # Streamlit's own, kept for the test that proves it clears Keras
         script_runner._clean_problem_modules = _keep_state
 
 

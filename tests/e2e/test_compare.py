@@ -23,9 +23,10 @@ def test_leaderboard_ranks_the_session_model_and_compares_it(app_server, page, t
 
     # The grid draws on a canvas; its cells also live in an accessible table, filled once it has mounted.
     board = page.get_by_test_id("stDataFrame").first
-    tiny_cell = board.get_by_text(tiny_model.model_id, exact=True)
-    expect(tiny_cell).to_have_count(1, timeout=30_000)
-    expect(tiny_cell.locator("xpath=ancestor::tr[1]")).to_contain_text("trained here")
+    # (the id shows twice in its row: as the model and, unless renamed, as its name)
+    tiny_row = board.locator("tr").filter(has=page.get_by_text(tiny_model.model_id, exact=True))
+    expect(tiny_row).to_have_count(1, timeout=30_000)
+    expect(tiny_row).to_contain_text("trained here")
     for model_id in shipped:  # (its id may show twice: as the model and as its architecture)
         expect(board.get_by_text(model_id, exact=True).first).to_be_attached()
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the accuracy bars
