@@ -304,10 +304,10 @@ _SPECS = (
         "Fashion-MNIST Studio",
         _studio_cnn,
         Hyperparameters(
-            epochs=40,
+            epochs=45,
             batch_size=128,
             learning_rate=2e-3,
-            dropout_rate=0.3,
+            dropout_rate=0.15,  # light: augmentation already regularizes (0.3 underfit: 94.2%)
             lr_schedule="cosine",
             augment=True,
         ),
