@@ -144,7 +144,7 @@ def save(model, meta: ModelMeta, root: Path | None = None, probabilities: np.nda
         raise ArtifactError(f"A model named {meta.model_id!r} already exists.")
     staging = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=root))
     try:
-        _without_optimizer(model).save(staging / MODEL_FILE)
+        without_optimizer(model).save(staging / MODEL_FILE)
         (staging / META_FILE).write_text(meta.to_json())
         write_history_csv(staging / HISTORY_FILE, meta.history)
         if probabilities is not None:
@@ -157,7 +157,7 @@ def save(model, meta: ModelMeta, root: Path | None = None, probabilities: np.nda
     return Artifact(final.name, final, shipped=root == SHIPPED_DIR, meta=meta)
 
 
-def _without_optimizer(model):
+def without_optimizer(model):
     """An uncompiled twin sharing the weights: the optimizer's state would triple the file."""
     if getattr(model, "optimizer", None) is None:
         return model

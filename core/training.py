@@ -287,6 +287,8 @@ class TrainingJob:
         return self.snapshot()
 
     def _evaluate_and_save(self, model: keras.Model, dataset: FashionMNIST, train_seconds: float) -> store.Artifact:
+        if self.spec.mirror_average:
+            model = zoo.mirror_averaged(store.without_optimizer(model))
         probabilities = predict_probabilities(model, dataset.x_test)
         picked = probabilities[np.arange(len(dataset.y_test)), dataset.y_test]
         root = self.root or store.runs_dir()

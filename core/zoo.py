@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import keras
+import numpy as np
 from keras import layers
 
 from core.data import CLASS_NAMES, IMAGE_SIDE
@@ -84,6 +85,7 @@ class ModelSpec:
     has_dropout: bool = False
     published_params: int | None = None
     published_accuracy: float | None = None  # test accuracy the source reports, 0-1
+    mirror_average: bool = False  # saved model averages its answers on the image and its mirror
 
 
 def _dense_stack(units: tuple[int, ...], dropout_after: tuple[int, ...] = ()) -> Body:
@@ -300,7 +302,7 @@ _SPECS = (
         "CNN",
         "Our CPU-friendly design: three stages of paired 3x3 BatchNorm convolutions and a small "
         "dense head, trained on shifted, flipped and partly erased images while a cosine schedule "
-        "anneals the learning rate to zero.",
+        "anneals the learning rate to zero; its answer is averaged over the image and its mirror.",
         "Fashion-MNIST Studio",
         _studio_cnn,
         Hyperparameters(
@@ -312,6 +314,7 @@ _SPECS = (
             augment=True,
         ),
         has_dropout=True,
+        mirror_average=True,
     ),
 )
 
@@ -348,6 +351,21 @@ def build(spec: ModelSpec, hp: Hyperparameters | None = None) -> keras.Model:
         ],
         name=spec.key,
     )
+
+
+def mirror_averaged(model: keras.Model) -> keras.Model:
+    """The model's probabilities averaged over the image and its left-right mirror.
+
+    Test-time augmentation for a model trained on flipped images: one pass each, one answer.
+    The mirror is a frozen Dense layer holding the anti-diagonal matrix, applied to the width
+    axis: built-in layers only, so the saved file still loads in Keras safe mode.
+    """
+    pixels = keras.Input((IMAGE_SIDE, IMAGE_SIDE), name="pixels")
+    mirror = layers.Dense(IMAGE_SIDE, use_bias=False, trainable=False, name="mirror")
+    mirrored = mirror(pixels)
+    mirror.set_weights([np.eye(IMAGE_SIDE, dtype="float32")[::-1]])
+    averaged = layers.Average(name="mirror_average")([model(pixels), model(mirrored)])
+    return keras.Model(pixels, averaged, name=model.name)
 
 
 def learning_rate(hp: Hyperparameters, steps_per_epoch: int = 1):

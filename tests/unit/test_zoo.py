@@ -115,3 +115,19 @@ def test_studio_cnn_is_small_and_augments_only_while_training():
     assert np.asarray(erase(images, training=True)).min() == 0.0  # some patches are erased while training
     ramp = np.tile(np.arange(28, dtype=np.float32), (64, 28, 1))[..., None]
     np.testing.assert_array_equal(np.asarray(flip(ramp, training=False)), ramp)
+
+
+def test_mirror_average_is_the_mean_over_the_image_and_its_mirror(tmp_path):
+    import keras
+
+    spec = zoo.ZOO["cnn_quick"]
+    model = zoo.build(spec)
+    x = np.random.default_rng(2).integers(0, 256, (6, 28, 28)).astype(np.float32)
+    expected = (np.asarray(model(x)) + np.asarray(model(x[:, :, ::-1].copy()))) / 2
+    wrapped = zoo.mirror_averaged(model)
+    np.testing.assert_allclose(np.asarray(wrapped(x)), expected, atol=1e-6)
+    assert wrapped.count_params() == model.count_params() + 28 * 28  # the frozen mirror
+    wrapped.save(tmp_path / "mirrored.keras")
+    reloaded = keras.saving.load_model(tmp_path / "mirrored.keras", compile=False, safe_mode=True)
+    np.testing.assert_allclose(np.asarray(reloaded(x)), expected, atol=1e-6)
+    assert zoo.ZOO["studio_cnn"].mirror_average and not spec.mirror_average
