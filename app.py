@@ -1,9 +1,10 @@
 import streamlit as st
 
-from ui import loaders
+from ui import identity, loaders
 
 loaders.keep_keras_state()  # models and training outlive each run: see its docstring
 st.set_page_config(page_title="Fashion-MNIST Studio", page_icon="👗", layout="wide")
+identity.ensure_cookie()  # runs belong to the browser that started them
 st.navigation(
     [
         st.Page("app_pages/home.py", title="Dataset", icon="🏠", default=True),
