@@ -6,10 +6,14 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-test system-packages test-system-packages lint format zoo bench clean
+.PHONY: run dev test setup setup-test system-packages test-system-packages lint format zoo bench clean
 
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+# For people editing the code: reload on save (a file watcher; costs CPU for every open tab).
+dev: setup
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
 test: setup-test
 	$(PY) -m pytest

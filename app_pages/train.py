@@ -1,61 +1,80 @@
-"""Train: pick an architecture and its hyperparameters, train live, save."""
+"""Train: pick an architecture and its hyperparameters, see what the run will cost, train live, save."""
 
 from dataclasses import replace
 
 import streamlit as st
 
 from core import store, training, zoo
-from ui import state, widgets
+from ui import runs, state, widgets
 from ui import training as live
 
 st.title("🏋️ Train a model")
 dataset = widgets.require_dataset()
 
-job = live.my_job()
+job = live.attached_job()
 busy = job is not None and not job.finished
+# While a run waits or trains, the form shows that run's settings (read-only); afterwards, the learner's own again.
+shown = job.spec.key if busy else None
+suffix = "-running" if busy else ""
 
-spec = zoo.get_spec(
-    st.selectbox(
-        "Architecture",
-        list(zoo.ZOO),
-        format_func=lambda key: f"{zoo.ZOO[key].name}  ·  {zoo.ZOO[key].family}",
-        disabled=busy,
-    )
+arch = st.selectbox(
+    "Architecture",
+    list(zoo.ZOO),
+    index=list(zoo.ZOO).index(shown) if shown else 0,
+    format_func=lambda key: f"{zoo.ZOO[key].name}  ·  {zoo.ZOO[key].family}",
+    disabled=busy,
+    key=f"arch{suffix}",
 )
+spec = zoo.get_spec(arch)
 st.markdown(f"{spec.description}  \n*Source:* {spec.source}")
-defaults = spec.defaults
+defaults = job.hp if busy else spec.defaults
 
-with st.form("hyperparameters", border=True):
+with st.form(f"hyperparameters{suffix}", border=True):
     c1, c2, c3, c4 = st.columns(4)
-    epochs = c1.number_input("Epochs", 1, 200, defaults.epochs)
-    batch_size = c2.select_slider("Batch size", [16, 32, 64, 128, 256, 512, 1024], defaults.batch_size)
-    optimizer = c3.selectbox("Optimizer", zoo.OPTIMIZERS, zoo.OPTIMIZERS.index(defaults.optimizer))
-    learning_rate = c4.number_input("Learning rate", 1e-5, 1.0, defaults.learning_rate, format="%.5f", step=1e-4)
+    epochs = c1.number_input("Epochs", 1, 200, defaults.epochs, disabled=busy)
+    batch_size = c2.select_slider("Batch size", [16, 32, 64, 128, 256, 512, 1024], defaults.batch_size, disabled=busy)
+    optimizer = c3.selectbox("Optimizer", zoo.OPTIMIZERS, zoo.OPTIMIZERS.index(defaults.optimizer), disabled=busy)
+    learning_rate = c4.number_input(
+        "Learning rate", 1e-5, 1.0, defaults.learning_rate, format="%.5f", step=1e-4, disabled=busy
+    )
     c1, c2, c3, c4 = st.columns(4)
-    lr_schedule = c1.selectbox("LR schedule", zoo.LR_SCHEDULES, zoo.LR_SCHEDULES.index(defaults.lr_schedule))
-    patience = c2.number_input("Early-stopping patience (0 = off)", 0, 50, defaults.early_stopping_patience)
-    validation_split = c3.slider("Validation split", 0.05, 0.5, defaults.validation_split, 0.05)
+    lr_schedule = c1.selectbox(
+        "LR schedule", zoo.LR_SCHEDULES, zoo.LR_SCHEDULES.index(defaults.lr_schedule), disabled=busy
+    )
+    patience = c2.number_input(
+        "Early-stopping patience (0 = off)", 0, 50, defaults.early_stopping_patience, disabled=busy
+    )
+    validation_split = c3.slider("Validation split", 0.05, 0.5, defaults.validation_split, 0.05, disabled=busy)
     dropout_rate = c4.slider(
         "Dropout rate",
         0.0,
         0.8,
         defaults.dropout_rate,
         0.05,
-        disabled=not spec.has_dropout,
+        disabled=busy or not spec.has_dropout,
         help=None if spec.has_dropout else "This architecture has no dropout layers.",
     )
     c1, c2, c3, c4 = st.columns(4)
     subset = c1.select_slider(
         "Training examples",
         [1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000],
-        60_000,
+        defaults.subset or 60_000,
         help="Fewer examples train faster: good for quick classroom runs.",
+        disabled=busy,
     )
-    seed = c2.number_input("Random seed", 0, 2**31 - 1, defaults.seed, help="Same seed, same result on this machine.")
-    normalize = c3.toggle("Normalize pixels to 0-1", defaults.normalize, help="Switch off to see why it matters.")
-    augment = c4.toggle("Augment (shift, flip, erase)", defaults.augment)
+    seed = c2.number_input(
+        "Random seed", 0, 2**31 - 1, defaults.seed, help="Same seed, same result on this machine.", disabled=busy
+    )
+    normalize = c3.toggle(
+        "Normalize pixels to 0-1", defaults.normalize, help="Switch off to see why it matters.", disabled=busy
+    )
+    augment = c4.toggle("Augment (shift, flip, erase)", defaults.augment, disabled=busy)
     name = st.text_input(
-        "Model name", f"my-{spec.key}", max_chars=store.MAX_NAME_LENGTH, help="A number is added if it is taken."
+        "Model name",
+        job.model_name if busy else f"my-{spec.key}",
+        max_chars=store.MAX_NAME_LENGTH,
+        help="A number is added if it is taken.",
+        disabled=busy,
     )
     start = st.form_submit_button("▶ Start training", type="primary", disabled=busy)
 
@@ -75,21 +94,22 @@ hp = replace(
     augment=augment,
 )
 st.caption(f"**{live.parameter_count(spec.key, replace(hp, dropout_rate=0.0)):,} parameters** with these settings.")
+estimated = None if busy else live.duration_estimate(spec, hp, dataset)
+live.show_estimate(estimated)
 
 if start:
     try:
-        new_job = training.TrainingJob(spec, hp.validate(), name)
-    except ValueError as error:
+        job = live.submit(spec, hp, name, dataset, estimated.seconds if estimated else None)
+    except ValueError as error:  # a bad setting or name, or the queue's refusal: each says what to change
         st.error(str(error), icon="⚠️")
     else:
-        training.default_queue().submit(new_job, dataset)
-        live.remember(new_job)
         st.rerun()
 
 if job is not None:
     progress = job.snapshot()
-    st.subheader(f"Run: {progress.model_name}")
+    st.subheader(f"Run: {progress.model_id or progress.model_name}")
     if not progress.finished:
+        st.caption("🔗 This page's address is this run's link: a reload or another tab of this browser finds it again.")
         live.live_panel(job.id)
     else:
         live.show_progress(progress)
@@ -104,3 +124,5 @@ if job is not None:
             st.warning(progress.message, icon="⏹")
         else:
             st.error(progress.message, icon="❌")
+
+runs.my_runs()

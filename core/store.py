@@ -118,12 +118,13 @@ def sanitize_name(name: str) -> str:
     return cleaned
 
 
-def unique_id(root: Path, name: str) -> str:
-    """A free id for a new model in ``root``; never the id of a shipped or other listed model."""
+def unique_id(root: Path, name: str, taken: set[str | None] = frozenset()) -> str:
+    """A free id for a new model in ``root``; never the id of a shipped or other listed model, nor one in ``taken``
+    (ids reserved by runs still training)."""
     base = sanitize_name(name)
     roots = {root, *model_roots()}
     candidate, number = base, 2
-    while any((folder / candidate).exists() for folder in roots):
+    while candidate in taken or any((folder / candidate).exists() for folder in roots):
         candidate, number = f"{base}-{number}", number + 1
     return candidate
 
@@ -252,3 +253,22 @@ def save_probabilities(artifact: Artifact, probabilities: np.ndarray) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def delete_run(model_id: str, owner: str | None = None, root: Path | None = None) -> None:
+    """Remove a run trained here. ``owner`` set: only that browser's own runs (a student); None: any run (a teacher).
+
+    Shipped models are never removed. The folder is renamed to a hidden name first, so it leaves every
+    list at once even if removing its files takes a while.
+    """
+    root = root or runs_dir()
+    artifact = next((found for found in list_artifacts([root]) if found.model_id == model_id), None)
+    if artifact is None:
+        raise ArtifactError(f"No run called {model_id!r}.")
+    if owner is not None and (artifact.meta is None or artifact.meta.owner != owner):
+        raise PermissionError(
+            f"{model_id!r} was trained in another browser; only its owner or the teacher may delete it."
+        )
+    trash = root / f"{_TMP_PREFIX}deleted-{model_id}-{os.getpid()}-{time.monotonic_ns()}"
+    os.rename(artifact.path, trash)
+    shutil.rmtree(trash, ignore_errors=True)

@@ -7,7 +7,7 @@ passes an ``on_progress`` callback.
 
 from __future__ import annotations
 
-import itertools
+import heapq
 import math
 import os
 import platform
@@ -22,7 +22,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from core import store, zoo
+from core import estimate, store, zoo
 from core.data import FashionMNIST
 
 ENV_MAX_JOBS = "FASHION_STUDIO_MAX_TRAINING_JOBS"
@@ -31,6 +31,20 @@ CURVE_POINTS_PER_EPOCH = 20  # train-loss samples plotted within each epoch
 QUEUED, PREPARING, RUNNING, SAVING = "queued", "preparing", "running", "saving"
 DONE, STOPPED, FAILED = "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)
+
+
+class QueueError(ValueError):
+    """The queue will not take this job; the message says why and what to change."""
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """The training line as one waiting job sees it."""
+
+    running: int  # jobs training now
+    waiting: int  # jobs waiting, this one included
+    ahead: int  # waiting jobs that start before this one
+    starts_in_seconds: float | None  # None when some job ahead has no estimate
 
 
 @dataclass(frozen=True)
@@ -50,9 +64,11 @@ class Progress:
     logs: dict[str, float]
     curve: tuple[dict, ...]  # long-form rows: epoch (fractional), metric, split, value
     message: str = ""
-    queue_position: int = 0  # jobs ahead of this one while queued
-    model_id: str | None = None
+    queue: QueueStatus | None = None  # while queued: the line as this job sees it
+    model_id: str | None = None  # reserved when the job is queued, so the page names the run as it will be saved
     test_accuracy: float | None = None
+    last_epoch_logs: dict[str, float] = field(default_factory=dict)  # validation metrics stay between epochs
+    estimated_seconds: float | None = None  # the estimate the run was admitted with
 
     @property
     def fraction(self) -> float:
@@ -122,7 +138,7 @@ class _ProgressCallback(keras.callbacks.Callback):
         self.sample_every = max(1, batches_per_epoch // CURVE_POINTS_PER_EPOCH)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.job._update(epoch=epoch + 1, batch=0)
+        self.job._update(epoch=epoch + 1, batch=0, epoch_started=time.perf_counter())
 
     def on_train_batch_end(self, batch, logs=None):
         done = batch + 1
@@ -146,13 +162,17 @@ class TrainingJob:
         *,
         root: Path | None = None,
         on_progress: Callable[[Progress], None] | None = None,
+        owner: str = "",
     ):
         hp.validate()
         store.sanitize_name(model_name)  # refuse a bad name before any work is done
-        self.id = uuid.uuid4().hex
+        self.id = uuid.uuid4().hex  # 122 random bits: the run's link carries it, so it must not be guessable
         self.spec, self.hp, self.model_name = spec, hp, model_name
         self.root = root
         self.on_progress = on_progress
+        self.owner = owner  # the browser that started it (a hash; "" for the CLI)
+        self.estimated_seconds: float | None = None
+        self.reserved_id: str | None = None  # set by the queue; the saved model takes this id when it is free
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._state = QUEUED
@@ -165,7 +185,12 @@ class TrainingJob:
         self._message = ""
         self._model_id: str | None = None
         self._test_accuracy: float | None = None
-        self.queue_position: Callable[[], int] = lambda: 0
+        self._epoch_started: float | None = None
+        self._epoch_seconds: list[float] = []
+        self._first_batch_end: float | None = None
+        self._first_batch_done = 0
+        self._last_epoch_logs: dict[str, float] = {}
+        self.queue_status: Callable[[], QueueStatus | None] = lambda: None
 
     # -- state, guarded by the lock ---------------------------------------------------
     def _update(self, **changes) -> None:
@@ -178,6 +203,8 @@ class TrainingJob:
     def _record_batch(self, batch: int, logs: dict[str, float]) -> None:
         with self._lock:
             self._batch, self._logs = batch, logs
+            if self._first_batch_end is None:
+                self._first_batch_end, self._first_batch_done = time.perf_counter(), batch
             x = self._epoch - 1 + batch / self._batches_per_epoch
             for metric in ("loss", "accuracy"):
                 if metric in logs:
@@ -189,7 +216,9 @@ class TrainingJob:
 
     def _record_epoch(self, epoch: int, logs: dict[str, float]) -> None:
         with self._lock:
-            self._logs = logs
+            self._logs, self._last_epoch_logs = logs, dict(logs)
+            if self._epoch_started is not None:
+                self._epoch_seconds.append(time.perf_counter() - self._epoch_started)
             for key, value in logs.items():
                 self._history.setdefault(key, []).append(value)
             for metric in ("loss", "accuracy"):
@@ -218,15 +247,10 @@ class TrainingJob:
         self._stop.set()
 
     def snapshot(self) -> Progress:
+        queue = self.queue_status() if self.state == QUEUED else None  # outside the job's lock: the queue locks jobs
         with self._lock:
-            seconds = (
-                time.perf_counter() - self._started
-                if self._state in (RUNNING, SAVING) and self._started
-                else self._elapsed
-            )
-            done = (max(self._epoch, 1) - 1) * self._batches_per_epoch + self._batch
-            total = self.hp.epochs * self._batches_per_epoch
-            eta = seconds / done * (total - done) if done and self._state == RUNNING else None
+            now = time.perf_counter()
+            seconds = now - self._started if self._state in (RUNNING, SAVING) and self._started else self._elapsed
             return Progress(
                 job_id=self.id,
                 state=self._state,
@@ -237,18 +261,49 @@ class TrainingJob:
                 batch=self._batch,
                 batches_per_epoch=self._batches_per_epoch,
                 seconds=seconds,
-                eta_seconds=eta,
+                eta_seconds=self._eta(now, seconds),
                 logs=dict(self._logs),
                 curve=tuple(self._curve),
                 message=self._message,
-                queue_position=self.queue_position() if self._state == QUEUED else 0,
-                model_id=self._model_id,
+                queue=queue,
+                model_id=self._model_id or self.reserved_id,
                 test_accuracy=self._test_accuracy,
+                last_epoch_logs=dict(self._last_epoch_logs),
+                estimated_seconds=self.estimated_seconds,
             )
+
+    def _eta(self, now: float, seconds: float) -> float | None:
+        """Seconds left, from this run's own steady pace (the first epoch's tracing left out). Lock held."""
+        if self._state == QUEUED:
+            return self.estimated_seconds
+        if self._state != RUNNING:
+            return None
+        epochs_left = self.hp.epochs - max(self._epoch, 1)
+        epoch_done = self._batch / self._batches_per_epoch if self._batches_per_epoch else 0.0
+        if self._epoch_seconds:  # whole epochs measured: validation included
+            steady = self._epoch_seconds[1:] or self._epoch_seconds
+            per_epoch = sum(steady) / len(steady)
+            return per_epoch * (epochs_left + 1 - epoch_done)
+        if self._first_batch_end is not None and self._batch > self._first_batch_done:
+            pace = (now - self._first_batch_end) / (self._batch - self._first_batch_done)  # seconds per batch
+            return pace * ((epochs_left + 1) * self._batches_per_epoch - self._batch)
+        if self.estimated_seconds is not None:
+            return max(self.estimated_seconds - seconds, 0.0)
+        return None
+
+    def remaining_seconds(self) -> float | None:
+        """For the queue's estimate of when the next job starts."""
+        progress = self.snapshot() if self.state != QUEUED else None
+        if progress is None:
+            return self.estimated_seconds
+        if progress.finished:
+            return 0.0
+        return progress.eta_seconds if progress.eta_seconds is not None else self.estimated_seconds
 
     # -- the work ---------------------------------------------------------------------
     def run(self, dataset: FashionMNIST) -> Progress:
         """Train, evaluate on the test set, save atomically. Never raises: failures end in FAILED."""
+        run_started = time.perf_counter()
         try:
             if self.stop_requested:
                 self._update(state=STOPPED, message="Stopped before it started.")
@@ -274,6 +329,7 @@ class TrainingJob:
                 return self.snapshot()
             self._update(state=SAVING, message="Evaluating on the 10,000 test images and saving…")
             artifact = self._evaluate_and_save(model, dataset, train_seconds)
+            self._record_throughput(len(x_train), time.perf_counter() - run_started)
             self._update(
                 state=DONE,
                 elapsed=train_seconds,
@@ -286,6 +342,17 @@ class TrainingJob:
             self._update(state=FAILED, elapsed=elapsed, message=f"Training failed: {type(error).__name__}: {error}")
         return self.snapshot()
 
+    def _record_throughput(self, examples: int, wall_seconds: float) -> None:
+        """Teach the estimate book this architecture's pace on this server: steady epochs + one-off overhead."""
+        with self._lock:
+            epochs = list(self._epoch_seconds)
+        if not epochs:
+            return
+        steady = epochs[1:] or epochs
+        per_epoch = sum(steady) / len(steady)
+        entry = estimate.key(self.spec.key, self.hp)
+        estimate.book(self.root).record(entry, examples / per_epoch, wall_seconds - per_epoch * len(epochs), "runs")
+
     def _evaluate_and_save(self, model: keras.Model, dataset: FashionMNIST, train_seconds: float) -> store.Artifact:
         if self.spec.mirror_average:
             model = zoo.mirror_averaged(store.without_optimizer(model))
@@ -295,10 +362,12 @@ class TrainingJob:
         root.mkdir(parents=True, exist_ok=True)
         with self._lock:
             history = {key: list(values) for key, values in self._history.items()}
+        model_id = self.reserved_id if self.reserved_id and not (root / self.reserved_id).exists() else None
+        model_id = model_id or store.unique_id(root, self.model_name)
         meta = store.ModelMeta(
-            model_id=store.unique_id(root, self.model_name),
+            model_id=model_id,
             arch=self.spec.key,
-            display_name=self.model_name.strip(),
+            display_name=model_id,  # ids are unique, so no two runs ever look alike in a list
             hyperparameters=asdict(self.hp),
             dataset_source=dataset.source,
             history=history,
@@ -309,59 +378,134 @@ class TrainingJob:
             epochs_run=len(next(iter(history.values()), [])),
             created=datetime.now(UTC).isoformat(timespec="seconds"),
             versions=library_versions(),
+            owner=self.owner,
         )
         return store.save(model, meta, root, probabilities)
 
 
-@dataclass
 class TrainingQueue:
-    """Admits ``max_concurrent`` jobs at a time, first come first served, in worker threads."""
+    """Runs ``max_concurrent`` jobs at a time, first come first served, each in a worker thread.
 
-    max_concurrent: int = 1
-    max_remembered: int = 200
-    jobs: dict[str, TrainingJob] = field(default_factory=dict)
+    Fair by construction: one browser (owner) has at most one job waiting or running; a waiting
+    job that is cancelled leaves the line at once; jobs over the server's duration cap are refused.
+    """
 
-    def __post_init__(self):
-        if self.max_concurrent < 1:
+    def __init__(self, max_concurrent: int = 1, max_remembered: int = 200, max_run_seconds: float | None = None):
+        if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
-        self._slots = threading.Semaphore(self.max_concurrent)
-        self._lock = threading.Lock()
-        self._waiting: list[str] = []
-        self._counter = itertools.count()
+        self.max_concurrent = max_concurrent
+        self.max_remembered = max_remembered
+        self.max_run_seconds = estimate.max_run_seconds() if max_run_seconds is None else max_run_seconds
+        self.jobs: dict[str, TrainingJob] = {}
+        self._lock = threading.RLock()
+        self._waiting: list[tuple[TrainingJob, FashionMNIST]] = []
+        self._running: dict[str, TrainingJob] = {}
 
     def submit(self, job: TrainingJob, dataset: FashionMNIST) -> TrainingJob:
+        """Queue the job, or raise QueueError saying why not (nothing is queued then)."""
+        cap = self.max_run_seconds
+        if cap > 0 and job.estimated_seconds is not None and job.estimated_seconds > cap:
+            raise QueueError(
+                f"This run would take about {_duration(job.estimated_seconds)} on this server; one run may take at"
+                f" most {_duration(cap)} here. Lower the epochs or the training examples, or pick a smaller"
+                " architecture."
+            )
         with self._lock:
+            mine = self.active_job_of(job.owner) if job.owner else None
+            if mine is not None:
+                raise QueueError(
+                    f"You already have a run {'training' if mine.state != QUEUED else 'waiting'}"
+                    f" ({mine.reserved_id or mine.model_name}). Stop it or let it finish before starting another."
+                )
             self._forget_old()
+            reserved = {other.reserved_id for other in self.jobs.values() if not other.finished}
+            job.reserved_id = store.unique_id(job.root or store.runs_dir(), job.model_name, taken=reserved)
             self.jobs[job.id] = job
-            self._waiting.append(job.id)
-        job.queue_position = lambda: self.position(job.id)
-        threading.Thread(target=self._work, args=(job, dataset), name=f"train-{job.id[:8]}", daemon=True).start()
+            self._waiting.append((job, dataset))
+            job.queue_status = lambda: self.status(job.id)
+            self._dispatch()
         return job
 
-    def _work(self, job: TrainingJob, dataset: FashionMNIST) -> None:
-        with self._slots:
-            with self._lock:
-                self._waiting.remove(job.id)
-            job.run(dataset)
+    def _dispatch(self) -> None:
+        """Start waiting jobs while slots are free. Lock held."""
+        while self._waiting and len(self._running) < self.max_concurrent:
+            job, dataset = self._waiting.pop(0)
+            self._running[job.id] = job
+            threading.Thread(target=self._work, args=(job, dataset), name=f"train-{job.id[:8]}", daemon=True).start()
 
-    def position(self, job_id: str) -> int:
-        """How many jobs are ahead in the waiting line (0 when running or not waiting)."""
+    def _work(self, job: TrainingJob, dataset: FashionMNIST) -> None:
+        try:
+            job.run(dataset)
+        finally:
+            with self._lock:
+                self._running.pop(job.id, None)
+                self._dispatch()
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop a job: a waiting one leaves the line now; a running one stops after its current batch."""
         with self._lock:
-            return self._waiting.index(job_id) if job_id in self._waiting else 0
+            job = self.jobs.get(job_id)
+            if job is None or job.finished:
+                return False
+            waiting = [entry for entry in self._waiting if entry[0].id == job_id]
+            for entry in waiting:
+                self._waiting.remove(entry)
+        job.request_stop()
+        if waiting:
+            job._update(state=STOPPED, message="Removed from the queue before it started; nothing was trained.")
+        return True
+
+    def status(self, job_id: str) -> QueueStatus | None:
+        """The line as this job sees it; None once it is no longer waiting."""
+        with self._lock:
+            order = [job for job, _ in self._waiting]
+            position = next((index for index, job in enumerate(order) if job.id == job_id), None)
+            if position is None:
+                return None
+            running = list(self._running.values())
+            # when each slot frees up: running jobs' remaining time, then each job ahead in turn
+            slots = [0.0] * (self.max_concurrent - len(running))
+            known = True
+            for job in running:
+                left = job.remaining_seconds()
+                known &= left is not None
+                slots.append(left or 0.0)
+            heapq.heapify(slots)
+            for job in order[:position]:
+                known &= job.estimated_seconds is not None
+                heapq.heappush(slots, heapq.heappop(slots) + (job.estimated_seconds or 0.0))
+            return QueueStatus(len(running), len(order), position, slots[0] if known else None)
 
     def get(self, job_id: str) -> TrainingJob | None:
         with self._lock:
             return self.jobs.get(job_id)
+
+    def active_job_of(self, owner: str) -> TrainingJob | None:
+        """This browser's job that is waiting or running, if any."""
+        with self._lock:
+            return next((job for job in self.jobs.values() if job.owner == owner and not job.finished), None)
+
+    def latest_job_of(self, owner: str) -> TrainingJob | None:
+        with self._lock:
+            return next((job for job in reversed(self.jobs.values()) if job.owner == owner), None)
+
+    def all_jobs(self) -> list[TrainingJob]:
+        """Every remembered job, oldest first (the teacher's view)."""
+        with self._lock:
+            return list(self.jobs.values())
 
     def active_count(self) -> int:
         with self._lock:
             return sum(1 for job in self.jobs.values() if not job.finished)
 
     def _forget_old(self) -> None:
-        # job.finished, not job.snapshot(): a snapshot asks this queue for a position (its lock)
         finished = [job_id for job_id, job in self.jobs.items() if job.finished]
         for job_id in finished[: max(0, len(self.jobs) - self.max_remembered)]:
             del self.jobs[job_id]
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 _queue: TrainingQueue | None = None

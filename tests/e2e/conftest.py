@@ -40,7 +40,7 @@ def free_port() -> int:
 
 
 class StreamlitServer:
-    """`streamlit run app.py` in a child process; ``url`` once it answers its health check."""
+    """`streamlit run app.py` exactly as `make run` starts it (only the port differs); ``url`` once healthy."""
 
     def __init__(self, env: dict[str, str] | None = None, log_name: str = "server"):
         self.port = free_port()
@@ -55,16 +55,8 @@ class StreamlitServer:
                 "streamlit",
                 "run",
                 "app.py",
-                "--server.port",
+                "--server.port",  # the only difference from `make run`: everything else is .streamlit/config.toml
                 str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
             ],
             cwd=REPO_ROOT,
             env={**os.environ, **(env or {})},

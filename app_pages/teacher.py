@@ -1,0 +1,28 @@
+"""Teacher: every job and every run of the class, with Cancel and Delete, behind a secret."""
+
+import streamlit as st
+
+from core import estimate, training
+from ui import runs, teacher
+
+st.title("🧑‍🏫 Teacher")
+secret = teacher.configured_secret()
+if secret is None:
+    st.info("The teacher view is locked until a secret is set on the server. Either one works:", icon="🔒")
+    st.code(
+        f'# .streamlit/secrets.toml\n{teacher.SECRET_NAME} = "choose-a-long-secret"\n\n# or\nexport {teacher.ENV_SECRET}=choose-a-long-secret'
+    )
+    st.stop()
+if not teacher.unlocked(secret):
+    teacher.unlock_form(secret)
+    st.stop()
+
+cap = estimate.max_run_seconds()
+st.caption(
+    f"One run may take at most {cap / 60:.0f} min on this server ({estimate.ENV_MAX_RUN_SECONDS});"
+    f" {training.default_queue().max_concurrent} run(s) train at a time ({training.ENV_MAX_JOBS})."
+)
+st.subheader("Training jobs")
+teacher.jobs_panel()
+st.subheader("Saved runs")
+runs.all_runs()

@@ -1,0 +1,66 @@
+"""The teacher's key: a secret from st.secrets (``teacher_secret``) or FASHION_STUDIO_TEACHER_SECRET. No default."""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+import streamlit as st
+
+from core import training
+
+ENV_SECRET = "FASHION_STUDIO_TEACHER_SECRET"
+SECRET_NAME = "teacher_secret"
+_UNLOCKED = "teacher_unlocked"
+
+
+def configured_secret() -> str | None:
+    try:
+        value = st.secrets.get(SECRET_NAME)
+    except Exception:  # no secrets.toml at all: Streamlit raises rather than returning nothing
+        value = None
+    value = value or os.environ.get(ENV_SECRET)
+    return str(value) if value and str(value).strip() else None
+
+
+def unlocked(secret: str) -> bool:
+    return hmac.compare_digest(st.session_state.get(_UNLOCKED, ""), secret)
+
+
+def unlock_form(secret: str) -> None:
+    with st.form("teacher-unlock"):
+        given = st.text_input("Teacher secret", type="password")
+        if st.form_submit_button("Unlock"):
+            if hmac.compare_digest(given.encode(), secret.encode()):
+                st.session_state[_UNLOCKED] = secret
+                st.rerun()
+            st.error("That is not the teacher secret.", icon="🔒")
+
+
+def _progress_text(progress: training.Progress) -> str:
+    if progress.state == training.RUNNING:
+        return f"epoch {max(progress.epoch, 1)}/{progress.epochs} · {progress.fraction:.0%} · {progress.seconds:.0f} s"
+    if progress.state == training.DONE and progress.test_accuracy is not None:
+        return f"{progress.test_accuracy:.2%} test accuracy · {progress.seconds:.0f} s"
+    return progress.message or progress.state
+
+
+@st.fragment(run_every=2.0)
+def jobs_panel() -> None:
+    """Every job of the class, newest first, with Cancel on those still waiting or running."""
+    queue = training.default_queue()
+    jobs = list(reversed(queue.all_jobs()))
+    active = sum(1 for job in jobs if not job.finished)
+    st.caption(f"{active} active · {len(jobs) - active} finished · {queue.max_concurrent} training at a time")
+    if not jobs:
+        st.caption("No training jobs yet.")
+    for job in jobs:
+        progress = job.snapshot()
+        with st.container(key=f"job-{job.id}", horizontal=True, vertical_alignment="center"):
+            st.markdown(
+                f"**{progress.model_id or progress.model_name}** · {job.spec.name} · `{progress.state}`"
+                f" · {_progress_text(progress)} · browser `{job.owner[:6] or 'CLI'}`"
+            )
+            if not progress.finished and st.button("⏹ Cancel", key=f"cancel-{job.id}"):
+                queue.cancel(job.id)
+                st.rerun(scope="fragment")
