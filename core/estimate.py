@@ -21,7 +21,8 @@ from core import store, zoo
 ENV_MAX_RUN_SECONDS = "FASHION_STUDIO_MAX_RUN_SECONDS"
 DEFAULT_MAX_RUN_SECONDS = 600  # one run may not hold a shared 2-core server for more than 10 minutes
 BOOK_FILE = ".throughput.json"
-PROBE_BATCHES = 6
+PROBE_BATCHES = 8  # at least this many timed batches...
+PROBE_EXAMPLES = 2048  # ...and about this many examples
 EVALUATION_EXAMPLES = 10_000  # the test set, predicted once at the end of every run
 _SMOOTHING = 0.5  # weight of the newest measurement
 
@@ -120,24 +121,32 @@ class ThroughputBook:
 
 
 def probe(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, dataset) -> tuple[float, float]:
-    """Train the real model for a few batches: (examples per second, seconds of one-off overhead)."""
+    """Train the real model for a few batches: (examples per second, seconds of one-off overhead).
+
+    Batches are timed inside one ``fit`` by a callback, from the end of the first (which pays for
+    tracing) to the end of the last, so neither tracing nor ``fit``'s own set-up skews the pace.
+    """
+    import keras
     import numpy as np
 
-    count = hp.batch_size * PROBE_BATCHES
+    batches = max(PROBE_BATCHES, PROBE_EXAMPLES // hp.batch_size) + 1
+    count = hp.batch_size * batches
     x = dataset.x_train[:count].astype(np.float32)
     y = dataset.y_train[:count]
+    ends: list[float] = []
+    timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: ends.append(time.perf_counter()))
     started = time.perf_counter()
-    model = zoo.compile_model(zoo.build(spec, hp), hp, PROBE_BATCHES)
-    model.fit(x[: hp.batch_size], y[: hp.batch_size], batch_size=hp.batch_size, epochs=1, verbose=0)  # traces
-    warm = time.perf_counter()
-    model.fit(x, y, batch_size=hp.batch_size, epochs=1, verbose=0)
-    steady = time.perf_counter() - warm
-    evaluate_started = time.perf_counter()
-    model(x[: min(count, 1000)], training=False)
-    evaluate_seconds = (time.perf_counter() - evaluate_started) * EVALUATION_EXAMPLES / min(count, 1000)
+    model = zoo.compile_model(zoo.build(spec, hp), hp, batches)
+    model.fit(x, y, batch_size=hp.batch_size, epochs=1, verbose=0, callbacks=[timer])
+    steady = (ends[-1] - ends[0]) / (len(ends) - 1)  # seconds per batch once traced
+    sample = x[: min(count, 1000)]
+    model(sample[:10], training=False)  # traces inference once, as the saved run's evaluation does
+    evaluated = time.perf_counter()
+    model(sample, training=False)
+    evaluate_seconds = (time.perf_counter() - evaluated) * EVALUATION_EXAMPLES / len(sample)
     # Validation costs about a third of a training step per example: counted into the rate.
-    rate = count / steady / (1 + hp.validation_split / (1 - hp.validation_split) / 3)
-    return rate, (warm - started) + evaluate_seconds
+    rate = hp.batch_size / steady / (1 + hp.validation_split / (1 - hp.validation_split) / 3)
+    return rate, (ends[0] - started) + evaluate_seconds
 
 
 _books: dict[Path, ThroughputBook] = {}
