@@ -13,8 +13,8 @@ dataset = widgets.require_dataset()
 
 job = live.attached_job()
 busy = job is not None and not job.finished
-# While a run waits or trains, the form shows that run's settings (read-only); afterwards, the learner's own again.
-shown = job.spec.key if busy else None
+# While a run waits or trains, the form shows its settings, read-only; afterwards they are the start of the next run.
+shown = job.spec.key if job is not None else None
 suffix = "-running" if busy else ""
 
 arch = st.selectbox(
@@ -27,7 +27,7 @@ arch = st.selectbox(
 )
 spec = zoo.get_spec(arch)
 st.markdown(f"{spec.description}  \n*Source:* {spec.source}")
-defaults = job.hp if busy else spec.defaults
+defaults = job.hp if job is not None and job.spec.key == spec.key else spec.defaults
 
 with st.form(f"hyperparameters{suffix}", border=True):
     c1, c2, c3, c4 = st.columns(4)
@@ -71,7 +71,7 @@ with st.form(f"hyperparameters{suffix}", border=True):
     augment = c4.toggle("Augment (shift, flip, erase)", defaults.augment, disabled=busy)
     name = st.text_input(
         "Model name",
-        job.model_name if busy else f"my-{spec.key}",
+        job.model_name if job is not None and job.spec.key == spec.key else f"my-{spec.key}",
         max_chars=store.MAX_NAME_LENGTH,
         help="A number is added if it is taken.",
         disabled=busy,
@@ -112,7 +112,8 @@ if job is not None:
         st.caption("🔗 This page's address is this run's link: a reload or another tab of this browser finds it again.")
         live.live_panel(job.id)
     else:
-        live.show_progress(progress)
+        if progress.batches_per_epoch:  # it trained: its curves and last metrics stay on screen
+            live.show_progress(progress)
         if progress.state == training.DONE:
             st.success(
                 f"Test accuracy **{progress.test_accuracy:.2%}** on the 10,000 test images. {progress.message}",

@@ -8,7 +8,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = ("bench_data", "bench_training", "bench_quick", "bench_evaluate", "bench_predict", "bench_memory")
+BENCHES = (
+    "bench_data",
+    "bench_training",
+    "bench_quick",
+    "bench_evaluate",
+    "bench_predict",
+    "bench_memory",
+    "bench_classroom",
+)
 
 
 def main() -> int:

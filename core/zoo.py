@@ -398,3 +398,9 @@ def compile_model(model: keras.Model, hp: Hyperparameters, steps_per_epoch: int 
 def with_overrides(spec: ModelSpec, **overrides) -> Hyperparameters:
     """The spec's defaults with some values changed, validated."""
     return replace(spec.defaults, **overrides).validate()
+
+
+def arch_name(key: str) -> str:
+    """The architecture's name for people ("Quick classroom CNN"), or the key of one this version does not know."""
+    spec = ZOO.get(key)
+    return spec.name if spec else key

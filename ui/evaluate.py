@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import data, store
+from core import data, store, zoo
 from core import evaluation as ev
 from core.data import CLASS_NAMES
 from ui import charts, charts_eval, loaders, state
@@ -138,7 +138,7 @@ def summary(artifact: store.Artifact, result: ev.Evaluation) -> None:
     else:
         how = f"{result.source} in {result.seconds:.1f} s"
     st.caption(
-        f"Architecture `{meta.arch}` · {meta.epochs_run} epoch(s) · trained {_when(meta.created)} · test predictions {how}."
+        f"Architecture: {zoo.arch_name(meta.arch)} · {meta.epochs_run} epoch(s) · trained {_when(meta.created)} · test predictions {how}."
     )
 
 

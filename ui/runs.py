@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import store
+from core import store, zoo
 from ui import identity
 
 
@@ -16,7 +16,7 @@ def _run_rows(artifacts: list[store.Artifact], owner: str | None, prefix: str) -
                 st.markdown(f"**{artifact.model_id}** · broken: {artifact.error}")
             else:
                 st.markdown(
-                    f"**{artifact.model_id}** · {meta.arch} · {meta.test_accuracy:.2%} · {meta.epochs_run} epoch(s)"
+                    f"**{artifact.model_id}** · {zoo.arch_name(meta.arch)} · {meta.test_accuracy:.2%} · {meta.epochs_run} epoch(s)"
                     f" · {meta.created[:16].replace('T', ' ')}"
                 )
             if st.button("🗑 Delete", key=f"{prefix}-delete-{artifact.model_id}"):
