@@ -31,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from core import store  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, wait_for_app  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "classroom.md"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -87,11 +87,12 @@ def quick_run_in_app(
     tab.get_by_test_id("stSelectbox").filter(has_text="Architecture").click()
     tab.keyboard.type("Quick classroom")
     tab.get_by_role("option", name="Quick classroom CNN").first.click()
+    wait_for_app(tab)  # the form is redrawn for the new architecture before anything is typed into it
     tab.get_by_role("textbox", name="Model name").fill(name)
     expect(tab.get_by_text("Estimated duration")).to_be_visible(timeout=180_000)
     started = time.perf_counter()
     tab.get_by_role("button", name="Start training").click()
-    expect(tab.get_by_text("Test accuracy")).to_be_visible(timeout=900_000)
+    expect(tab.get_by_text(f"Saved as {name}.")).to_be_visible(timeout=900_000)
     wall = time.perf_counter() - started
     meta = store.find(name, [runs_dir]).meta
     for other in [*tabs, tab]:

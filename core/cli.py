@@ -1,4 +1,4 @@
-"""Headless commands for teachers and scripts: ``python -m core list|train|evaluate|predict``.
+"""Headless commands for teachers and scripts: ``python -m core list|train|code|evaluate|predict``.
 
 Human-readable progress goes to stderr; the result is one JSON line on stdout. Any
 expected failure (bad argument, missing data, broken model, bad image) prints one
@@ -28,22 +28,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from core import data, training, zoo
+def hyperparameters(args: argparse.Namespace):
+    """The architecture and its settings from the command line: the Train page's, under the same names."""
+    from core import zoo
 
     spec = zoo.get_spec(args.arch)
-    overrides = {
-        name: value
-        for name, value in (
-            ("epochs", args.epochs),
-            ("batch_size", args.batch_size),
-            ("learning_rate", args.learning_rate),
-            ("subset", args.subset),
-            ("seed", args.seed),
-        )
-        if value is not None
-    }
-    hp = zoo.with_overrides(spec, **overrides)
+    overrides = {name: getattr(args, name) for name in TRAIN_SETTINGS if getattr(args, name) is not None}
+    if args.no_normalize:
+        overrides["normalize"] = False
+    if args.augment:
+        overrides["augment"] = True
+    return spec, zoo.with_overrides(spec, **overrides)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from core import data, training
+
+    spec, hp = hyperparameters(args)
     dataset = data.load()
     last_line = [""]
 
@@ -66,9 +67,17 @@ def cmd_train(args: argparse.Namespace) -> int:
             "test_accuracy": result.test_accuracy,
             "train_seconds": round(result.seconds, 2),
             "message": result.message,
+            "warnings": list(result.warnings),
         }
     )
     return 0 if result.state == training.DONE else 1
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from core import export
+
+    print(export.script(*hyperparameters(args)), end="")
+    return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -85,21 +94,53 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+# The Train page's settings, under the same names (argparse turns --batch-size into batch_size).
+TRAIN_SETTINGS = (
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "lr_schedule",
+    "dropout_rate",
+    "validation_split",
+    "early_stopping_patience",
+    "subset",
+    "seed",
+)
+
+
+def add_train_settings(parser: argparse.ArgumentParser) -> None:
+    from core import zoo
+
+    parser.add_argument("--arch", required=True, help="architecture key (see `list`)")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--optimizer", choices=zoo.OPTIMIZERS)
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--lr-schedule", choices=zoo.LR_SCHEDULES)
+    parser.add_argument("--dropout-rate", type=float)
+    parser.add_argument("--validation-split", type=float)
+    parser.add_argument("--patience", dest="early_stopping_patience", type=int, help="early stopping (0 = off)")
+    parser.add_argument("--no-normalize", action="store_true", help="feed raw 0-255 pixels (see why it matters)")
+    parser.add_argument("--augment", action="store_true", help="random shifts, flips and erased patches")
+    parser.add_argument("--subset", type=int, help="train on this many examples")
+    parser.add_argument("--seed", type=int)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="architectures, one per line").set_defaults(run=cmd_list)
 
     train = commands.add_parser("train", help="train one architecture and save it")
-    train.add_argument("--arch", required=True, help="architecture key (see `list`)")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--learning-rate", type=float)
-    train.add_argument("--subset", type=int, help="train on this many examples")
-    train.add_argument("--seed", type=int)
+    add_train_settings(train)
     train.add_argument("--name", help="model name (default: the architecture key)")
     train.add_argument("--out", help="folder to save into (default: artifacts/runs)")
     train.set_defaults(run=cmd_train)
+
+    code = commands.add_parser("code", help="print a plain Keras script that reproduces a run with these settings")
+    add_train_settings(code)
+    code.set_defaults(run=cmd_code)
 
     evaluate = commands.add_parser("evaluate", help="accuracy and per-class report of a saved model")
     evaluate.add_argument("model_id")

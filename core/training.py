@@ -69,6 +69,9 @@ class Progress:
     test_accuracy: float | None = None
     last_epoch_logs: dict[str, float] = field(default_factory=dict)  # validation metrics stay between epochs
     estimated_seconds: float | None = None  # the estimate the run was admitted with
+    warnings: tuple[str, ...] = ()  # a finished run that learned nothing or blew up says so, in plain words
+    watch: tuple[tuple[int, float], ...] = ()  # (predicted class, confidence) for each WATCHED test image
+    watch_epoch: int = -1  # the epoch those answers are from (0: before training)
 
     @property
     def fraction(self) -> float:
@@ -81,6 +84,41 @@ class Progress:
     @property
     def finished(self) -> bool:
         return self.state in FINISHED
+
+
+CHANCE_LEVEL = 0.15  # ten balanced classes: guessing scores 10%; below this a run learned next to nothing
+WATCHED_CLASSES = (0, 0, 6, 6, 2, 4, 3, 1, 5, 7, 8, 9)  # T-shirts and shirts twice: the pair models confuse most
+
+
+def watched_indices(y_test: np.ndarray) -> np.ndarray:
+    """Fixed test images to watch while a model learns: the first of each class in WATCHED_CLASSES."""
+    picked: list[int] = []
+    for label in WATCHED_CLASSES:
+        picked.append(next(int(i) for i in np.flatnonzero(y_test == label) if i not in picked))
+    return np.array(picked)
+
+
+def diagnose(history: dict[str, list[float]], test_accuracy: float | None) -> tuple[str, ...]:
+    """Plain-language warnings for a run that blew up or ended at chance level (empty when it is fine)."""
+    losses = [*history.get("loss", []), *history.get("val_loss", [])]
+    warnings = []
+    if any(not math.isfinite(value) for value in losses):
+        warnings.append(
+            "The loss became NaN (not a number): the weights blew up and the model's answers are meaningless."
+            " Usually the learning rate is too large for these inputs: normalize the pixels or lower the learning rate."
+        )
+    elif len(train := history.get("loss", [])) >= 2 and train[-1] > 1.5 * train[0]:
+        warnings.append(
+            f"The loss grew instead of shrinking ({train[0]:.3g} → {train[-1]:.3g}): training diverged."
+            " Lower the learning rate, or normalize the pixels."
+        )
+    if test_accuracy is not None and test_accuracy < CHANCE_LEVEL:
+        warnings.append(
+            f"Test accuracy {test_accuracy:.1%} is chance level: with ten balanced classes, guessing scores 10%."
+            " This model learned nothing useful. Unnormalized pixels (0-255) with SGD often end here:"
+            " switch normalization on, or try Adam or a smaller learning rate."
+        )
+    return tuple(warnings)
 
 
 def prepare_data(dataset: FashionMNIST, hp: zoo.Hyperparameters):
@@ -131,11 +169,20 @@ def library_versions() -> dict[str, str]:
 
 
 class _ProgressCallback(keras.callbacks.Callback):
-    def __init__(self, job: TrainingJob, batches_per_epoch: int):
+    def __init__(self, job: TrainingJob, batches_per_epoch: int, watched: np.ndarray):
         super().__init__()
         self.job = job
         self.batches_per_epoch = batches_per_epoch
         self.sample_every = max(1, batches_per_epoch // CURVE_POINTS_PER_EPOCH)
+        self.watched = watched
+
+    def _watch(self, epoch: int) -> None:
+        probabilities = np.asarray(self.model(self.watched, training=False))  # ~5 ms: 12 images
+        answers = tuple((int(row.argmax()), float(row.max())) for row in np.nan_to_num(probabilities))
+        self.job._update(watch=answers, watch_epoch=epoch)
+
+    def on_train_begin(self, logs=None):
+        self._watch(0)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.job._update(epoch=epoch + 1, batch=0, epoch_started=time.perf_counter())
@@ -148,6 +195,7 @@ class _ProgressCallback(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
+        self._watch(epoch + 1)
         self.job._record_epoch(epoch + 1, {key: float(value) for key, value in (logs or {}).items()})
 
 
@@ -173,6 +221,8 @@ class TrainingJob:
         self.owner = owner  # the browser that started it (a hash; "" for the CLI)
         self.estimated_seconds: float | None = None
         self.reserved_id: str | None = None  # set by the queue; the saved model takes this id when it is free
+        self.group: str | None = None  # jobs queued together (a lesson) share the first one's id
+        self.lesson: str | None = None  # the lesson's title, for a lesson's run
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._state = QUEUED
@@ -190,6 +240,9 @@ class TrainingJob:
         self._first_batch_end: float | None = None
         self._first_batch_done = 0
         self._last_epoch_logs: dict[str, float] = {}
+        self._warnings: tuple[str, ...] = ()
+        self._watch: tuple[tuple[int, float], ...] = ()
+        self._watch_epoch = -1
         self.queue_status: Callable[[], QueueStatus | None] = lambda: None
 
     # -- state, guarded by the lock ---------------------------------------------------
@@ -270,6 +323,9 @@ class TrainingJob:
                 test_accuracy=self._test_accuracy,
                 last_epoch_logs=dict(self._last_epoch_logs),
                 estimated_seconds=self.estimated_seconds,
+                warnings=self._warnings,
+                watch=self._watch,
+                watch_epoch=self._watch_epoch,
             )
 
     def _eta(self, now: float, seconds: float) -> float | None:
@@ -320,7 +376,13 @@ class TrainingJob:
                 validation_data=(x_val, y_val),
                 epochs=self.hp.epochs,
                 batch_size=self.hp.batch_size,
-                callbacks=[_ProgressCallback(self, batches), *schedule_callbacks(self.hp)],
+                callbacks=[
+                    _ProgressCallback(
+                        self, batches, dataset.x_test[watched_indices(dataset.y_test)].astype(np.float32)
+                    ),
+                    keras.callbacks.TerminateOnNaN(),  # a blown-up run ends now, and says why (diagnose)
+                    *schedule_callbacks(self.hp),
+                ],
                 verbose=0,
             )
             train_seconds = time.perf_counter() - self._started
@@ -335,6 +397,7 @@ class TrainingJob:
                 elapsed=train_seconds,
                 model_id=artifact.model_id,
                 test_accuracy=artifact.meta.test_accuracy,
+                warnings=diagnose(artifact.meta.history, artifact.meta.test_accuracy),
                 message=f"Saved as {artifact.model_id}.",
             )
         except Exception as error:  # the job reports any failure instead of killing its thread
@@ -400,36 +463,65 @@ class TrainingQueue:
         self._lock = threading.RLock()
         self._waiting: list[tuple[TrainingJob, FashionMNIST]] = []
         self._running: dict[str, TrainingJob] = {}
+        self._last_served: dict[str, int] = {}  # owner -> tick of its latest start
+        self._ticks = 0
 
     def submit(self, job: TrainingJob, dataset: FashionMNIST) -> TrainingJob:
         """Queue the job, or raise QueueError saying why not (nothing is queued then)."""
+        return self.submit_group([job], dataset)[0]
+
+    def submit_group(self, jobs: list[TrainingJob], dataset: FashionMNIST) -> list[TrainingJob]:
+        """Queue jobs together (a lesson's runs): each is a normal entry in the line, and together they count as
+        the browser's one active submission. All or nothing: a refusal queues none of them."""
         cap = self.max_run_seconds
-        if cap > 0 and job.estimated_seconds is not None and job.estimated_seconds > cap:
-            raise QueueError(
-                f"This run would take about {_duration(job.estimated_seconds)} on this server; one run may take at"
-                f" most {_duration(cap)} here. Lower the epochs or the training examples, or pick a smaller"
-                " architecture."
-            )
-        with self._lock:
-            mine = self.active_job_of(job.owner) if job.owner else None
-            if mine is not None:
+        for job in jobs:
+            if cap > 0 and job.estimated_seconds is not None and job.estimated_seconds > cap:
                 raise QueueError(
-                    f"You already have a run {'training' if mine.state != QUEUED else 'waiting'}"
-                    f" ({mine.reserved_id or mine.model_name}). Stop it or let it finish before starting another."
+                    f"This run would take about {_duration(job.estimated_seconds)} on this server; one run may take"
+                    f" at most {_duration(cap)} here. Lower the epochs or the training examples, or pick a smaller"
+                    " architecture."
                 )
+        with self._lock:
+            for owner in {job.owner for job in jobs} - {""}:
+                mine = self.active_job_of(owner)
+                if mine is not None:
+                    raise QueueError(
+                        f"You already have a run {'training' if mine.state != QUEUED else 'waiting'}"
+                        f" ({mine.reserved_id or mine.model_name}). Stop it or let it finish before starting another."
+                    )
             self._forget_old()
             reserved = {other.reserved_id for other in self.jobs.values() if not other.finished}
-            job.reserved_id = store.unique_id(job.root or store.runs_dir(), job.model_name, taken=reserved)
-            self.jobs[job.id] = job
-            self._waiting.append((job, dataset))
-            job.queue_status = lambda: self.status(job.id)
+            for job in jobs:
+                job.group = jobs[0].id
+                job.reserved_id = store.unique_id(job.root or store.runs_dir(), job.model_name, taken=reserved)
+                reserved.add(job.reserved_id)
+                self.jobs[job.id] = job
+                self._waiting.append((job, dataset))
+                job.queue_status = lambda job_id=job.id: self.status(job_id)
             self._dispatch()
-        return job
+        return jobs
+
+    def _start_order(self) -> list[tuple[TrainingJob, FashionMNIST]]:
+        """The waiting jobs in the order they will start: round robin over browsers (the one served longest ago
+        first; first come first served among equals), so one learner's lesson never holds back the class."""
+        served = dict(self._last_served)
+        waiting, order = list(self._waiting), []
+        tick = self._ticks
+        while waiting:
+            entry = min(waiting, key=lambda item: (served.get(item[0].owner, -1), waiting.index(item)))
+            waiting.remove(entry)
+            tick += 1
+            served[entry[0].owner] = tick
+            order.append(entry)
+        return order
 
     def _dispatch(self) -> None:
         """Start waiting jobs while slots are free. Lock held."""
         while self._waiting and len(self._running) < self.max_concurrent:
-            job, dataset = self._waiting.pop(0)
+            job, dataset = entry = self._start_order()[0]
+            self._waiting.remove(entry)
+            self._ticks += 1
+            self._last_served[job.owner] = self._ticks
             self._running[job.id] = job
             threading.Thread(target=self._work, args=(job, dataset), name=f"train-{job.id[:8]}", daemon=True).start()
 
@@ -458,7 +550,7 @@ class TrainingQueue:
     def status(self, job_id: str) -> QueueStatus | None:
         """The line as this job sees it; None once it is no longer waiting."""
         with self._lock:
-            order = [job for job, _ in self._waiting]
+            order = [job for job, _ in self._start_order()]
             position = next((index for index, job in enumerate(order) if job.id == job_id), None)
             if position is None:
                 return None
@@ -485,9 +577,16 @@ class TrainingQueue:
         with self._lock:
             return next((job for job in self.jobs.values() if job.owner == owner and not job.finished), None)
 
-    def latest_job_of(self, owner: str) -> TrainingJob | None:
+    def latest_job_of(self, owner: str, lesson: bool = False) -> TrainingJob | None:
+        """This browser's newest single run (or, with ``lesson``, its newest run of a lesson)."""
         with self._lock:
-            return next((job for job in reversed(self.jobs.values()) if job.owner == owner), None)
+            mine = (job for job in reversed(self.jobs.values()) if job.owner == owner)
+            return next((job for job in mine if (job.lesson is not None) == lesson), None)
+
+    def group_of(self, job: TrainingJob) -> list[TrainingJob]:
+        """The jobs queued together with this one, in their order (just this job when it came alone)."""
+        with self._lock:
+            return [other for other in self.jobs.values() if other.group == job.group] or [job]
 
     def all_jobs(self) -> list[TrainingJob]:
         """Every remembered job, oldest first (the teacher's view)."""

@@ -404,3 +404,17 @@ def arch_name(key: str) -> str:
     """The architecture's name for people ("Quick classroom CNN"), or the key of one this version does not know."""
     spec = ZOO.get(key)
     return spec.name if spec else key
+
+
+def layer_table(spec: ModelSpec, hp: Hyperparameters | None = None) -> list[dict]:
+    """The architecture as a table: each layer's type, output shape and parameter count, for these settings."""
+    model = build(spec, hp)
+    return [
+        {
+            "layer": layer.name,
+            "type": type(layer).__name__,
+            "output shape": " × ".join(str(side) for side in layer.output.shape[1:]),
+            "parameters": layer.count_params(),
+        }
+        for layer in model.layers
+    ]

@@ -29,7 +29,8 @@ def attached_job() -> training.TrainingJob | None:
     if _JOB_ID.fullmatch(linked) and (job := queue().get(linked)) is not None:
         return job
     owner = identity.owner()
-    job = queue().active_job_of(owner) or queue().latest_job_of(owner)
+    active = queue().active_job_of(owner)
+    job = active if active is not None and active.lesson is None else queue().latest_job_of(owner)
     if job is not None and not job.finished:
         st.query_params[RUN_PARAM] = job.id  # the address bar becomes the run's link
     return job

@@ -34,6 +34,7 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_test_id("stSelectbox").filter(has_text=label).click()
     page.keyboard.type(option)  # the list is virtual: filter it so the option is drawn
     page.get_by_role("option", name=re.compile(re.escape(option))).click()
+    wait_for_app(page)  # the page is redrawn for the new choice before anything else is typed
 
 
 def set_examples(page: Page, key: str) -> None:
