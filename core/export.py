@@ -179,7 +179,7 @@ def script(spec: zoo.ModelSpec, hp: zoo.Hyperparameters) -> str:
     body = "\n".join(f"            {line}," for line in model_code(spec, hp))
     subset_words = f"the first {hp.subset:,} examples of it" if hp.subset else "all 60,000 examples"
     return _TEMPLATE.format(
-        title=f"{spec.name}: {hp.epochs} epochs, batch {hp.batch_size}, {hp.optimizer} at {hp.learning_rate:g}, seed {hp.seed}",
+        title=f"{spec.name}: {hp.epochs} epoch{'s' if hp.epochs != 1 else ''}, batch {hp.batch_size}, {hp.optimizer} at {hp.learning_rate:g}, seed {hp.seed}",
         filename=f"{spec.key}.py",
         settings="{\n" + "".join(f"    {key!r}: {value!r},\n" for key, value in settings.items()) + "}",
         subset_words=subset_words,

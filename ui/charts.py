@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 
@@ -35,28 +36,66 @@ def class_balance(counts: pd.DataFrame) -> alt.Chart:
     )
 
 
-def training_curves(curve: pd.DataFrame) -> alt.Chart:
-    """Loss and accuracy against epoch, train vs validation. Columns: epoch, metric, split, value."""
-    base = alt.Chart(curve).encode(
-        x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=0)),
-        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-        color=alt.Color(
-            "split:N",
-            title=None,
-            scale=alt.Scale(domain=["train (running)", "train", "validation"], range=["#b5c7e6", "#1f5fbf", "#e4572e"]),
-        ),
-        tooltip=["metric", "split", alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")],
+def _metric_y(metric: str, log_loss: bool, full_accuracy: bool) -> alt.Y:
+    """Loss on a log scale if asked (a first loss of 85,000 no longer flattens the rest); accuracy 0-100% if asked
+    (so noise at chance level does not look like swings)."""
+    if metric == "loss":
+        scale = alt.Scale(type="log") if log_loss else alt.Scale(zero=False)
+        return alt.Y("value:Q", title="loss" + (" (log scale)" if log_loss else ""), scale=scale)
+    scale = alt.Scale(domain=[0, 1]) if full_accuracy else alt.Scale(zero=False)
+    return alt.Y("value:Q", title="accuracy", scale=scale, axis=alt.Axis(format="%"))
+
+
+def training_curves(curve: pd.DataFrame, *, log_loss: bool = False, full_accuracy: bool = False) -> alt.Chart:
+    """Loss and accuracy against epoch, train vs validation, side by side. Columns: epoch, metric, split, value."""
+    color = alt.Color(
+        "split:N",
+        title=None,
+        scale=alt.Scale(domain=["train (running)", "train", "validation"], range=["#b5c7e6", "#1f5fbf", "#e4572e"]),
     )
-    lines = base.mark_line(point=alt.OverlayMarkDef(size=40, filled=True), strokeWidth=2).transform_filter(
-        "datum.split != 'train (running)'"
-    )
-    running = base.mark_line(strokeWidth=1.5, strokeDash=[4, 2]).transform_filter("datum.split == 'train (running)'")
-    return (
-        alt.layer(running, lines, data=curve)
-        .properties(height=230, width=300)
-        .facet(column=alt.Column("metric:N", title=None, sort=["loss", "accuracy"]))
-        .resolve_scale(y="independent")
-    )
+    panels = []
+    for metric in ("loss", "accuracy"):
+        rows = curve[(curve["metric"] == metric) & curve["value"].map(np.isfinite)]
+        if metric == "loss" and log_loss:
+            rows = rows[rows["value"] > 0]
+        base = alt.Chart(rows).encode(
+            x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=0)),
+            y=_metric_y(metric, log_loss, full_accuracy),
+            color=color,
+            tooltip=["split", alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")],
+        )
+        lines = base.mark_line(point=alt.OverlayMarkDef(size=40, filled=True), strokeWidth=2).transform_filter(
+            "datum.split != 'train (running)'"
+        )
+        running = base.mark_line(strokeWidth=1.5, strokeDash=[4, 2]).transform_filter(
+            "datum.split == 'train (running)'"
+        )
+        panels.append(alt.layer(running, lines).properties(height=230, width=300, title=metric))
+    return alt.hconcat(*panels).resolve_scale(color="shared")
+
+
+def lesson_curves(curves: pd.DataFrame, *, log_loss: bool = False, full_accuracy: bool = False) -> alt.Chart:
+    """Every run of a lesson overlaid: validation solid, training dashed. Columns: run, epoch, metric, split, value."""
+    panels = []
+    for metric in ("loss", "accuracy"):
+        rows = curves[(curves["metric"] == metric) & curves["value"].map(np.isfinite)]
+        if metric == "loss" and log_loss:
+            rows = rows[rows["value"] > 0]
+        panels.append(
+            alt.Chart(rows)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=0)),
+                y=_metric_y(metric, log_loss, full_accuracy),
+                color=alt.Color("run:N", title="run", sort=None),
+                strokeDash=alt.StrokeDash(
+                    "split:N", title=None, scale=alt.Scale(domain=["validation", "train"], range=[[1, 0], [5, 3]])
+                ),
+                tooltip=["run", "split", "epoch", alt.Tooltip("value:Q", format=".4f")],
+            )
+            .properties(height=260, width=380, title=metric)
+        )
+    return alt.hconcat(*panels).resolve_scale(color="shared", strokeDash="shared")
 
 
 def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from core import estimate, training, zoo
-from ui import charts, identity
+from core import estimate, export, store, training, zoo
+from core.data import CLASS_NAMES
+from ui import charts, identity, widgets
 
 RUN_PARAM = "run"  # the run's own link: ?run=<job id> (122 random bits)
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def parameter_count(arch: str, hp: zoo.Hyperparameters) -> int:
-    return zoo.build(zoo.get_spec(arch), hp).count_params()
 
 
 def queue() -> training.TrainingQueue:
@@ -96,7 +93,7 @@ def _status_line(progress: training.Progress) -> str:
     )
 
 
-def show_progress(progress: training.Progress) -> None:
+def show_progress(progress: training.Progress, options: dict | None = None) -> None:
     st.progress(progress.fraction, text=_status_line(progress))
     cols = st.columns(4)
     shown = (
@@ -108,11 +105,11 @@ def show_progress(progress: training.Progress) -> None:
     for col, (label, logs, key, fmt) in zip(cols, shown, strict=True):
         col.metric(label, fmt.format(logs[key]) if key in logs else "–")
     if progress.curve:
-        st.altair_chart(charts.training_curves(pd.DataFrame(progress.curve)))
+        st.altair_chart(charts.training_curves(pd.DataFrame(progress.curve), **(options or {})))
 
 
 @st.fragment(run_every=1.0)
-def live_panel(job_id: str) -> None:
+def live_panel(job_id: str, options: dict, dataset) -> None:
     """Redraws every second while the job waits or runs; a full rerun once it has finished."""
     job = queue().get(job_id)
     if job is None:
@@ -120,8 +117,218 @@ def live_panel(job_id: str) -> None:
     progress = job.snapshot()
     if progress.finished:
         st.rerun(scope="app")
-    show_progress(progress)
     label = "⏹ Stop and leave the queue" if progress.state == training.QUEUED else "⏹ Stop training"
     if st.button(label, key=f"stop-{job_id}"):
         queue().cancel(job_id)
         st.rerun(scope="app")
+    show_progress(progress, options)
+    show_watch(progress, dataset)
+
+
+# -- the settings, bound to the URL so a link opens the exact setup ---------------------------------------------------
+EXAMPLES = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000]
+BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
+
+
+def _defaults_state(spec: zoo.ModelSpec) -> dict:
+    return _state_of(spec.defaults, f"my-{spec.key}")
+
+
+def _state_of(d: zoo.Hyperparameters, name: str) -> dict:
+    """Widget values (by key) for these hyperparameters."""
+    return {
+        "epochs": d.epochs,
+        "batch_size": d.batch_size,
+        "optimizer": d.optimizer,
+        "learning_rate": d.learning_rate,
+        "lr_schedule": d.lr_schedule,
+        "patience": d.early_stopping_patience,
+        "validation_split": d.validation_split,
+        "dropout_rate": d.dropout_rate,
+        "examples": d.subset or 60_000,
+        "seed": d.seed,
+        "normalize": d.normalize,
+        "augment": d.augment,
+        "name": name,
+    }
+
+
+def _architecture_changed() -> None:
+    """A new architecture starts from its own recipe (a callback: bound widgets may only be set from state)."""
+    st.session_state.update(_defaults_state(zoo.get_spec(st.session_state["arch"])))
+
+
+def choose_architecture(job: training.TrainingJob | None) -> zoo.ModelSpec:
+    busy = job is not None and not job.finished
+    keys = list(zoo.ZOO)
+    label = "Architecture"
+    arch = (
+        st.selectbox(label, keys, keys.index(job.spec.key), format_func=_arch_label, disabled=True, key="arch-running")
+        if busy
+        else st.selectbox(
+            label, keys, format_func=_arch_label, key="arch", bind="query-params", on_change=_architecture_changed
+        )
+    )
+    return zoo.get_spec(arch)
+
+
+def _arch_label(key: str) -> str:
+    return f"{zoo.ZOO[key].name}  ·  {zoo.ZOO[key].family}"
+
+
+def settings_form(spec: zoo.ModelSpec, job: training.TrainingJob | None) -> tuple[zoo.Hyperparameters, str]:
+    """Every setting of a run. Idle: bound to the URL. While this browser's run waits or trains: that run's own
+    settings, read-only (unbound, so the learner's link keeps their own)."""
+    busy = job is not None and not job.finished
+    values = _state_of(job.hp, job.model_name) if busy else _defaults_state(spec)
+
+    def widget(kind, label: str, key: str, *args, **kwargs):
+        if busy:
+            return kind(label, *args, value=values[key], key=f"{key}-running", disabled=True, **kwargs)
+        return kind(label, *args, value=values[key], key=key, bind="query-params", **kwargs)
+
+    def choice(label: str, key: str, options: tuple[str, ...]):
+        index = options.index(values[key])
+        if busy:
+            return st.selectbox(label, options, index, key=f"{key}-running", disabled=True)
+        return st.selectbox(label, options, index, key=key, bind="query-params")
+
+    with st.container(border=True):
+        c1, c2, c3, c4 = st.columns(4)
+        with c1:
+            epochs = widget(st.number_input, "Epochs", "epochs", 1, 200)
+        with c2:
+            batch_size = widget(st.select_slider, "Batch size", "batch_size", BATCH_SIZES)
+        with c3:
+            optimizer = choice("Optimizer", "optimizer", zoo.OPTIMIZERS)
+        with c4:
+            learning_rate = widget(
+                st.number_input, "Learning rate", "learning_rate", 1e-5, 1.0, format="%.5f", step=1e-4
+            )
+        c1, c2, c3, c4 = st.columns(4)
+        with c1:
+            lr_schedule = choice("LR schedule", "lr_schedule", zoo.LR_SCHEDULES)
+        with c2:
+            patience = widget(st.number_input, "Early-stopping patience (0 = off)", "patience", 0, 50)
+        with c3:
+            validation_split = widget(st.slider, "Validation split", "validation_split", 0.05, 0.5, step=0.05)
+        with c4:
+            dropout_rate = widget(
+                st.slider,
+                "Dropout rate",
+                "dropout_rate",
+                0.0,
+                0.8,
+                step=0.05,
+                help=None if spec.has_dropout else "This architecture has no dropout layers.",
+            )
+        c1, c2, c3, c4 = st.columns(4)
+        with c1:
+            examples = widget(
+                st.select_slider,
+                "Training examples",
+                "examples",
+                EXAMPLES,
+                help="Fewer examples train faster: good for quick classroom runs.",
+            )
+        with c2:
+            seed = widget(
+                st.number_input, "Random seed", "seed", 0, 2**31 - 1, help="Same seed, same result on this machine."
+            )
+        with c3:
+            normalize = widget(
+                st.toggle, "Normalize pixels to 0-1", "normalize", help="Switch off to see why it matters."
+            )
+        with c4:
+            augment = widget(st.toggle, "Augment (shift, flip, erase)", "augment")
+        name = widget(
+            st.text_input,
+            "Model name",
+            "name",
+            max_chars=store.MAX_NAME_LENGTH,
+            help="A number is added if it is taken.",
+        )
+    hp = replace(
+        spec.defaults,
+        epochs=int(epochs),
+        batch_size=int(batch_size),
+        optimizer=optimizer,
+        learning_rate=float(learning_rate),
+        lr_schedule=lr_schedule,
+        early_stopping_patience=int(patience),
+        validation_split=float(validation_split),
+        dropout_rate=float(dropout_rate) if spec.has_dropout else spec.defaults.dropout_rate,
+        subset=None if examples == 60_000 else int(examples),
+        seed=int(seed),
+        normalize=normalize,
+        augment=augment,
+    )
+    return hp, name
+
+
+# -- before, during and after a run ------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_table(arch: str, hp: zoo.Hyperparameters) -> pd.DataFrame:
+    return pd.DataFrame(zoo.layer_table(zoo.get_spec(arch), hp))
+
+
+def show_layers(spec: zoo.ModelSpec, hp: zoo.Hyperparameters) -> None:
+    table = layer_table(spec.key, hp)
+    st.caption(f"**{table['parameters'].sum():,} parameters** with these settings.")
+    with st.expander(f"🧱 The architecture, layer by layer ({len(table)} layers)"):
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def show_code(spec: zoo.ModelSpec, hp: zoo.Hyperparameters) -> None:
+    """ "Take it home": the run as a plain Keras script."""
+    code = export.script(spec, hp)
+    with st.expander("📜 Show the code: a plain Keras script that reproduces this run"):
+        st.download_button("⬇ Download the script", code, f"{spec.key}.py", "text/x-python", key="download-script")
+        st.code(code, language="python")
+
+
+def show_watch(progress: training.Progress, dataset) -> None:
+    """The fixed test images and what the model answers for each, as of the last finished epoch."""
+    if not progress.watch:
+        return
+    indices = training.watched_indices(dataset.y_test)
+    when = "before training" if progress.watch_epoch == 0 else f"after epoch {progress.watch_epoch}"
+    st.markdown(f"**Watch it learn**: the same twelve test images, {when}")
+    captions = []
+    for index, (predicted, confidence) in zip(indices, progress.watch, strict=True):
+        mark = "✅" if predicted == dataset.y_test[index] else "❌"
+        captions.append(f"{mark} {CLASS_NAMES[predicted]} {confidence:.0%}")
+    st.image([widgets.crisp(dataset.x_test[i]) for i in indices], caption=captions, width=84, clamp=True)
+
+
+def show_outcome(progress: training.Progress) -> None:
+    """A success box only for a run that learned something; otherwise the plain explanation."""
+    if progress.warnings:
+        st.warning(f"Test accuracy **{progress.test_accuracy:.2%}**. {progress.message}", icon="⚠️")
+        for warning in progress.warnings:
+            st.warning(warning, icon="🤔")
+    else:
+        st.success(
+            f"Test accuracy **{progress.test_accuracy:.2%}** on the 10,000 test images. {progress.message}", icon="✅"
+        )
+
+
+def downloads(model_id: str) -> None:
+    """The trained model (.keras) and its history (CSV), as files to keep."""
+    try:
+        artifact = store.find(model_id, [store.runs_dir()])
+        model_bytes = (artifact.path / store.MODEL_FILE).read_bytes()
+        history = (artifact.path / store.HISTORY_FILE).read_bytes()
+    except (store.ArtifactError, OSError):
+        return  # deleted meanwhile: nothing to download
+    c1, c2 = st.columns(2)
+    c1.download_button("⬇ Model (.keras)", model_bytes, f"{model_id}.keras", key=f"model-{model_id}")
+    c2.download_button("⬇ History (CSV)", history, f"{model_id}-history.csv", "text/csv", key=f"history-{model_id}")
+
+
+def chart_options() -> dict:
+    c1, c2 = st.columns(2)
+    return {
+        "log_loss": c1.toggle("Loss on a log scale", key="log_loss", bind="query-params"),
+        "full_accuracy": c2.toggle("Accuracy from 0 to 100%", key="full_accuracy", bind="query-params"),
+    }
