@@ -9,6 +9,7 @@ st.navigation(
     [
         st.Page("app_pages/home.py", title="Dataset", icon="🏠", default=True),
         st.Page("app_pages/train.py", title="Train", icon="🏋️"),
+        st.Page("app_pages/lessons.py", title="Lessons", icon="🧪"),
         st.Page("app_pages/evaluate.py", title="Evaluate", icon="🔍"),
         st.Page("app_pages/predict.py", title="Predict", icon="🔮"),
         st.Page("app_pages/compare.py", title="Compare", icon="📊"),

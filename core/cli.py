@@ -1,4 +1,4 @@
-"""Headless commands for teachers and scripts: ``python -m core list|train|code|evaluate|predict``.
+"""Headless commands for teachers and scripts: ``python -m core list|train|lesson|code|evaluate|predict``.
 
 Human-readable progress goes to stderr; the result is one JSON line on stdout. Any
 expected failure (bad argument, missing data, broken model, bad image) prints one
@@ -73,6 +73,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0 if result.state == training.DONE else 1
 
 
+def cmd_lesson(args: argparse.Namespace) -> int:
+    """A built-in lesson, headless: its runs one after another, then the same reading the page shows."""
+    from core import data, lessons, training
+
+    if args.key not in lessons.LESSONS:
+        raise ValueError(f"unknown lesson {args.key!r}; choose one of: {', '.join(lessons.LESSONS)}")
+    lesson = lessons.LESSONS[args.key]
+    dataset = data.load()
+    outcomes, runs = [], []
+    for job in lessons.jobs(lesson, root=Path(args.out) if args.out else None):
+        print(f"{lesson.title}: {job.label}…", file=sys.stderr, flush=True)
+        result = job.run(dataset)
+        outcomes.append(lessons.outcome(job.label, result))
+        runs.append(
+            {
+                "label": job.label,
+                "state": result.state,
+                "model_id": result.model_id,
+                "test_accuracy": result.test_accuracy,
+                "train_seconds": round(result.seconds, 2),
+                "warnings": list(result.warnings),
+            }
+        )
+    reading = lessons.reading(outcomes, train_vs_validation=lesson.compare_train_and_validation)
+    _print_json({"lesson": args.key, "title": lesson.title, "runs": runs, "reading": reading})
+    return 0 if all(run["state"] == training.DONE for run in runs) else 1
+
+
 def cmd_code(args: argparse.Namespace) -> int:
     from core import export
 
@@ -137,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--name", help="model name (default: the architecture key)")
     train.add_argument("--out", help="folder to save into (default: artifacts/runs)")
     train.set_defaults(run=cmd_train)
+
+    lesson = commands.add_parser("lesson", help="run a built-in lesson's group of runs and print the reading")
+    lesson.add_argument("key", help="normalize | epochs-batch | dropout | mlp-to-cnn")
+    lesson.add_argument("--out", help="folder to save into (default: artifacts/runs)")
+    lesson.set_defaults(run=cmd_lesson)
 
     code = commands.add_parser("code", help="print a plain Keras script that reproduces a run with these settings")
     add_train_settings(code)

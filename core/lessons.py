@@ -163,12 +163,14 @@ def own_lesson(arch: str, varied: dict[str, list], base: dict | None = None) -> 
 
 def jobs(lesson: Lesson, owner: str = "", root=None) -> list[training.TrainingJob]:
     """One normal training job per run, named after the lesson and the run."""
-    return [
-        training.TrainingJob(
+    made = []
+    for run in lesson.runs:
+        job = training.TrainingJob(
             zoo.get_spec(run.arch), run.hyperparameters(), f"{lesson.key}-{run.label}", owner=owner, root=root
         )
-        for run in lesson.runs
-    ]
+        job.lesson, job.label = lesson.title, run.label
+        made.append(job)
+    return made
 
 
 def outcome(label: str, progress: training.Progress) -> RunOutcome:
@@ -176,7 +178,7 @@ def outcome(label: str, progress: training.Progress) -> RunOutcome:
     return RunOutcome(label, progress.test_accuracy, logs.get("accuracy"), logs.get("val_accuracy"), progress.warnings)
 
 
-def reading(lesson: Lesson, outcomes: list[RunOutcome]) -> str:
+def reading(outcomes: list[RunOutcome], train_vs_validation: bool = False) -> str:
     """A short plain-language reading of the group's result, from the numbers alone."""
     scored = [o for o in outcomes if o.test_accuracy is not None]
     if len(scored) < 2:
@@ -190,7 +192,7 @@ def reading(lesson: Lesson, outcomes: list[RunOutcome]) -> str:
     chance = [o.label for o in scored if o.test_accuracy < training.CHANCE_LEVEL]
     if chance:
         lines.append(f"At chance level (about 10%, as good as guessing): {', '.join(chance)}.")
-    if lesson.compare_train_and_validation:
+    if train_vs_validation:
         gaps = [
             f"{o.label}: training {o.train_accuracy:.1%} vs validation {o.validation_accuracy:.1%}"
             f" (gap {100 * (o.train_accuracy - o.validation_accuracy):.1f} points)"

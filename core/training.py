@@ -222,7 +222,8 @@ class TrainingJob:
         self.estimated_seconds: float | None = None
         self.reserved_id: str | None = None  # set by the queue; the saved model takes this id when it is free
         self.group: str | None = None  # jobs queued together (a lesson) share the first one's id
-        self.lesson: str | None = None  # the lesson's title, for a lesson's run
+        self.lesson: str | None = None  # the lesson's title, for a lesson's run...
+        self.label: str | None = None  # ...and what sets this run apart in it ("raw pixels, SGD")
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._state = QUEUED

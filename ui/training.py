@@ -76,7 +76,7 @@ def _duration(seconds: float) -> str:
     return f"about {seconds / 60:.0f} min" if seconds < 5400 else f"about {seconds / 3600:.1f} h"
 
 
-def _status_line(progress: training.Progress) -> str:
+def status_line(progress: training.Progress) -> str:
     if progress.state == training.QUEUED:
         line = progress.queue
         if line is None:
@@ -94,7 +94,7 @@ def _status_line(progress: training.Progress) -> str:
 
 
 def show_progress(progress: training.Progress, options: dict | None = None) -> None:
-    st.progress(progress.fraction, text=_status_line(progress))
+    st.progress(progress.fraction, text=status_line(progress))
     cols = st.columns(4)
     shown = (
         ("loss", progress.logs, "loss", "{:.4f}"),

@@ -72,3 +72,45 @@ def test_missing_dataset_is_one_line_with_the_fix(tmp_path):
         assert "Traceback" not in result.stderr
         last = result.stderr.strip().splitlines()[-1]
         assert last.startswith("error: Fashion-MNIST not found") and "apt-get install dataset-fashion-mnist" in last
+
+
+def test_train_takes_every_train_page_setting_and_warns_at_chance_level(tmp_path):
+    result = run_cli(
+        "train", "--arch", "mlp_128", "--epochs", "1", "--batch-size", "64", "--optimizer", "sgd",
+        "--learning-rate", "0.01", "--lr-schedule", "exponential", "--dropout-rate", "0.1",
+        "--validation-split", "0.2", "--patience", "3", "--no-normalize", "--augment", "--subset", "2000",
+        "--seed", "4", "--name", "all-flags", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    saved = store.find("all-flags", [tmp_path]).meta.hyperparameters
+    assert saved == {
+        "epochs": 1, "batch_size": 64, "optimizer": "sgd", "learning_rate": 0.01, "dropout_rate": 0.0,
+        "validation_split": 0.2, "early_stopping_patience": 3, "lr_schedule": "exponential", "normalize": False,
+        "augment": True, "subset": 2000, "seed": 4,
+    } | {"dropout_rate": saved["dropout_rate"]}  # fmt: skip
+    assert saved["dropout_rate"] == 0.1
+    # raw pixels with SGD at 0.01: the notebook's "about 10%" lesson, said in words, not a success
+    assert summary["test_accuracy"] < 0.15
+    assert any("chance level" in warning for warning in summary["warnings"])
+
+
+def test_code_prints_the_script_for_the_same_settings():
+    result = run_cli(
+        "code", "--arch", "cnn_quick", "--epochs", "2", "--subset", "5000", "--no-normalize", "--seed", "8"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('"""Quick classroom CNN: 2 epochs')
+    assert (
+        "'subset': 5000," in result.stdout and "'normalize': False," in result.stdout and "'seed': 8," in result.stdout
+    )
+    assert "layers.Rescaling" not in result.stdout  # normalization off: no rescaling layer
+    compile(result.stdout, "exported.py", "exec")
+
+
+def test_bad_settings_get_one_line_errors():
+    result = run_cli("code", "--arch", "mlp_128", "--validation-split", "0.9")
+    last_line = result.stderr.strip().splitlines()[-1]  # TensorFlow's own start-up lines come first
+    assert result.returncode == 2 and last_line.startswith("error: validation split must be")
+    result = run_cli("lesson", "no-such-lesson")
+    assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("error: unknown lesson")

@@ -1,0 +1,39 @@
+"""Lessons: the classic notebooks' contrasts as groups of runs, queued together, shown side by side."""
+
+import streamlit as st
+
+from core import lessons
+from ui import lessons as lesson_ui
+from ui import training as live
+from ui import widgets
+
+st.title("🧪 Lessons")
+st.markdown("Each lesson trains a few small runs that differ in one or two settings, then shows them side by side.")
+dataset = widgets.require_dataset()
+
+key = lesson_ui.choose()
+lesson = lesson_ui.own_form() if key == lesson_ui.OWN else lessons.LESSONS[key]
+if lesson is not None:
+    st.markdown(f"**{lesson.question}**  \n{lesson.look_for}")
+    if lesson.source:
+        st.caption(f"Source: {lesson.source}")
+    st.dataframe(lesson_ui.plan(lesson), hide_index=True)
+
+group = lesson_ui.attached_group()
+running = any(not job.finished for job in group)
+if lesson is not None and not running and st.button("▶ Start the lesson", type="primary"):
+    try:
+        lesson_ui.start(lesson, dataset)
+    except ValueError as error:  # the queue's refusal (a run of yours is already waiting or training)
+        st.error(str(error), icon="⚠️")
+    else:
+        st.rerun()
+
+if group:
+    st.subheader(f"Your lesson: {group[0].lesson}")
+    options = live.chart_options()
+    if running:
+        lesson_ui.live_group([job.id for job in group], options)
+    else:
+        lesson_ui.side_by_side(group, options)
+        lesson_ui.results(group[0].lesson, group)
