@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from core import lessons
 from ui import lessons as lesson_ui
 from ui import training as live
 from ui import widgets
@@ -11,8 +10,7 @@ st.title("🧪 Lessons")
 st.markdown("Each lesson trains a few small runs that differ in one or two settings, then shows them side by side.")
 dataset = widgets.require_dataset()
 
-key = lesson_ui.choose()
-lesson = lesson_ui.own_form() if key == lesson_ui.OWN else lessons.LESSONS[key]
+lesson = lesson_ui.choose() or lesson_ui.own_form()
 if lesson is not None:
     st.markdown(f"**{lesson.question}**  \n{lesson.look_for}")
     if lesson.source:

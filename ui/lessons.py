@@ -9,13 +9,14 @@ from core import estimate, lessons, training, zoo
 from ui import charts, identity
 from ui import training as live
 
-OWN = "own"
+OWN_TITLE = "Your own experiment"
 
 
-def choose() -> str:
-    keys = [*lessons.LESSONS, OWN]
-    titles = {key: lesson.title for key, lesson in lessons.LESSONS.items()} | {OWN: "Your own experiment"}
-    return st.selectbox("Lesson", keys, format_func=titles.get, key="lesson", bind="query-params")
+def choose() -> lessons.Lesson | None:
+    """A built-in lesson, or None for the learner's own. Titles are the options: they read well in the URL."""
+    titles = {lesson.title: lesson for lesson in lessons.LESSONS.values()}
+    title = st.selectbox("Lesson", [*titles, OWN_TITLE], key="lesson", bind="query-params")
+    return titles.get(title)
 
 
 def own_form() -> lessons.Lesson | None:

@@ -153,27 +153,22 @@ def _state_of(d: zoo.Hyperparameters, name: str) -> dict:
     }
 
 
+_BY_NAME = {spec.name: spec for spec in zoo.ZOO.values()}  # names, not keys: they read well in the URL too
+
+
 def _architecture_changed() -> None:
     """A new architecture starts from its own recipe (a callback: bound widgets may only be set from state)."""
-    st.session_state.update(_defaults_state(zoo.get_spec(st.session_state["arch"])))
+    st.session_state.update(_defaults_state(_BY_NAME[st.session_state["arch"]]))
 
 
 def choose_architecture(job: training.TrainingJob | None) -> zoo.ModelSpec:
     busy = job is not None and not job.finished
-    keys = list(zoo.ZOO)
-    label = "Architecture"
-    arch = (
-        st.selectbox(label, keys, keys.index(job.spec.key), format_func=_arch_label, disabled=True, key="arch-running")
-        if busy
-        else st.selectbox(
-            label, keys, format_func=_arch_label, key="arch", bind="query-params", on_change=_architecture_changed
-        )
-    )
-    return zoo.get_spec(arch)
-
-
-def _arch_label(key: str) -> str:
-    return f"{zoo.ZOO[key].name}  ·  {zoo.ZOO[key].family}"
+    names = list(_BY_NAME)
+    if busy:
+        name = st.selectbox("Architecture", names, names.index(job.spec.name), disabled=True, key="arch-running")
+    else:
+        name = st.selectbox("Architecture", names, key="arch", bind="query-params", on_change=_architecture_changed)
+    return _BY_NAME[name]
 
 
 def settings_form(spec: zoo.ModelSpec, job: training.TrainingJob | None) -> tuple[zoo.Hyperparameters, str]:

@@ -21,14 +21,14 @@ def test_train_page_describes_the_architecture(app):
     at = app.switch_page("app_pages/train.py").run()
     assert not at.exception
     architecture = at.selectbox[0]
-    architecture.set_value("mlp_512_256_128_dropout").run()
+    architecture.set_value(zoo.get_spec("mlp_512_256_128_dropout").name).run()
     assert "567,434 parameters" in " ".join(caption.value for caption in at.caption)
     assert "Adam at 0.0005" in " ".join(block.value for block in at.markdown)
 
 
 def test_tiny_training_run_finishes_and_is_saved(app, runs_dir):
     at = app.switch_page("app_pages/train.py").run()
-    at.selectbox[0].set_value("mlp_128").run()
+    at.selectbox[0].set_value(zoo.get_spec("mlp_128").name).run()
     at.number_input[0].set_value(1)  # epochs
     at.select_slider[1].set_value(1_000)  # training examples
     at.text_input[0].set_value("apptest-tiny")
@@ -49,7 +49,7 @@ def by_label(widgets, label: str):
 
 def tiny_run(at, name: str):
     """Settings for a run of seconds: 1 epoch on 1,000 examples of MLP 128."""
-    by_label(at.selectbox, "Architecture").set_value("mlp_128").run()
+    by_label(at.selectbox, "Architecture").set_value(zoo.get_spec("mlp_128").name).run()
     by_label(at.number_input, "Epochs").set_value(1)
     by_label(at.select_slider, "Training examples").set_value(1_000)
     by_label(at.text_input, "Model name").set_value(name)
@@ -106,7 +106,7 @@ ABSURD = [
 @pytest.mark.parametrize(("kind", "label", "value"), ABSURD, ids=[f"{label}={value}" for _, label, value in ABSURD])
 def test_absurd_widget_values_are_refused_without_a_traceback(app, kind, label, value):
     at = app.switch_page("app_pages/train.py").run()
-    by_label(at.selectbox, "Architecture").set_value("cnn_shallow").run()  # has dropout
+    by_label(at.selectbox, "Architecture").set_value(zoo.get_spec("cnn_shallow").name).run()  # has dropout
     widget = by_label(kind(at), label)
     low, high = widget.min, widget.max
     widget.set_value(value).run()
@@ -127,3 +127,65 @@ def test_absurd_values_never_reach_a_training_run(app, runs_dir):
     defaults = zoo.get_spec("mlp_128").defaults
     assert hyperparameters["learning_rate"] == defaults.learning_rate and hyperparameters["seed"] == defaults.seed
     assert hyperparameters["epochs"] == 1 and hyperparameters["subset"] == 1_000
+
+
+def test_a_link_opens_the_exact_setup(app):
+    at = app.switch_page("app_pages/train.py")
+    shared = {
+        "arch": "Shallow CNN", "epochs": "7", "batch_size": "128", "optimizer": "rmsprop", "learning_rate": "0.002",
+        "lr_schedule": "cosine", "patience": "2", "validation_split": "0.2", "dropout_rate": "0.4",
+        "examples": "5000", "seed": "99", "normalize": "false", "augment": "true", "name": "teachers-setup",
+    }  # fmt: skip
+    for key, value in shared.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert by_label(at.selectbox, "Architecture").value == "Shallow CNN"
+    assert by_label(at.number_input, "Epochs").value == 7
+    assert by_label(at.select_slider, "Batch size").value == 128
+    assert by_label(at.selectbox, "Optimizer").value == "rmsprop"
+    assert by_label(at.number_input, "Learning rate").value == pytest.approx(0.002)
+    assert by_label(at.selectbox, "LR schedule").value == "cosine"
+    assert by_label(at.number_input, "Early-stopping patience (0 = off)").value == 2
+    assert by_label(at.slider, "Validation split").value == pytest.approx(0.2)
+    assert by_label(at.slider, "Dropout rate").value == pytest.approx(0.4)
+    assert by_label(at.select_slider, "Training examples").value == 5000
+    assert by_label(at.number_input, "Random seed").value == 99
+    assert [t.value for t in at.toggle if t.label.startswith(("Normalize", "Augment"))] == [False, True]
+    assert by_label(at.text_input, "Model name").value == "teachers-setup"
+    # the code to take home is the same setup
+    code = next(block.value for block in at.code if block.language == "python")
+    assert "'epochs': 7," in code and "'optimizer': 'rmsprop'," in code and "'normalize': False," in code
+
+
+def test_changing_the_architecture_starts_from_its_own_recipe(app):
+    at = app.switch_page("app_pages/train.py").run()
+    by_label(at.number_input, "Epochs").set_value(33).run()
+    by_label(at.selectbox, "Architecture").set_value(zoo.get_spec("cnn_quick").name).run()
+    assert not at.exception
+    quick = zoo.get_spec("cnn_quick").defaults
+    assert by_label(at.number_input, "Epochs").value == quick.epochs
+    assert by_label(at.select_slider, "Batch size").value == quick.batch_size
+    assert by_label(at.text_input, "Model name").value == "my-cnn_quick"
+
+
+def test_the_layers_of_the_chosen_settings_are_shown_before_training(app):
+    at = app.switch_page("app_pages/train.py").run()
+    by_label(at.selectbox, "Architecture").set_value(zoo.get_spec("cnn_shallow").name).run()
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["layer", "type", "output shape", "parameters"]
+    assert table["parameters"].sum() == zoo.build(zoo.get_spec("cnn_shallow")).count_params()
+    assert "Conv2D" in set(table["type"]) and table["output shape"].iloc[-1] == "10"
+
+
+def test_a_chance_level_run_explains_itself_instead_of_celebrating(app, runs_dir):
+    at = tiny_run(app.switch_page("app_pages/train.py").run(), "raw-sgd")
+    by_label(at.toggle, "Normalize pixels to 0-1").set_value(False)
+    by_label(at.selectbox, "Optimizer").set_value("sgd")
+    by_label(at.number_input, "Learning rate").set_value(0.01)
+    by_label(at.button, "▶ Start training").click().run()
+    run_until(at, lambda page: any("Test accuracy" in w.value for w in page.warning) or len(page.success) > 0)
+    assert not at.success, "a chance-level run must not get a success box"
+    words = " ".join(w.value for w in at.warning)
+    assert "chance level" in words and "guessing scores 10%" in words
+    assert store.find("raw-sgd", [runs_dir]).meta.test_accuracy < 0.15
