@@ -1,5 +1,7 @@
 """Train a tiny model in a real browser: live progress and chart, then the saved result."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,7 +26,7 @@ def test_train_tiny_model_live(app_server, page, runs_dir):
     expect(page.get_by_role("button", name="Stop training")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Run: e2e-tiny")).to_be_visible()
     # at the end: the test accuracy and the saved model
-    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=180_000)
+    expect(page.get_by_text(re.compile(r"Test accuracy \d+\.\d+% on the"))).to_be_visible(timeout=180_000)
     expect(page.get_by_text("Saved as e2e-tiny")).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
     expect(page.get_by_text("Epoch 3/3")).to_be_visible()
@@ -33,3 +35,21 @@ def test_train_tiny_model_live(app_server, page, runs_dir):
     expect(page.get_by_text("Training failed")).to_have_count(0)
     saved = store.find("e2e-tiny", [runs_dir])
     assert saved.ok and saved.meta.epochs_run == 3 and saved.meta.hyperparameters["subset"] == 1000
+
+
+def test_a_teachers_link_opens_the_exact_setup_and_edits_update_the_link(app_server, page):
+    page.goto(f"{app_server.url}/train?arch=Shallow+CNN&epochs=7&optimizer=rmsprop&examples=5000&normalize=false")
+    wait_for_app(page)
+    expect(page.get_by_role("combobox", name="Architecture")).to_have_value("Shallow CNN")
+    expect(page.get_by_role("spinbutton", name="Epochs")).to_have_value("7")
+    expect(page.get_by_role("combobox", name="Optimizer")).to_have_value("rmsprop")
+    expect(page.get_by_role("slider", name="Training examples")).to_have_attribute("aria-valuetext", "5000")
+    expect(page.get_by_role("switch", name="Normalize pixels to 0-1")).not_to_be_checked()
+    # a learner's change goes into the address bar, ready to share
+    page.get_by_role("spinbutton", name="Epochs").fill("9")
+    page.get_by_role("spinbutton", name="Epochs").press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]epochs=9(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]arch=Shallow"))
+    # must NOT happen: the setup silently falls back to another architecture's defaults
+    expect(page.get_by_role("combobox", name="Architecture")).not_to_have_value("MLP 128")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
