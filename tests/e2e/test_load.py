@@ -221,7 +221,9 @@ def test_eight_visitors_predict_while_a_ninth_trains(load_server, load_runs_dir,
         memory.mark(f"8 answers in, training {'still running' if still_training else 'over'}")
 
         # The run finishes, in its own session.
-        expect(trainer.get_by_text(re.compile(r"Test accuracy \d+\.\d+% on the"))).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        expect(trainer.get_by_text(re.compile(r"Test accuracy \d+\.\d+% on the"))).to_be_visible(
+            timeout=ANSWER_TIMEOUT_MS
+        )
         expect(trainer.get_by_text(f"Saved as {RUN_NAME}")).to_be_visible()
         expect(trainer.get_by_text(f"Epoch {EPOCHS}/{EPOCHS}")).to_be_visible()
         memory.mark("training done")

@@ -110,7 +110,7 @@ def test_a_cleaned_name_becomes_one_folder_directly_in_the_runs_root(dataset, tm
     assert progress.state == training.DONE, progress.message
     assert progress.model_id == "my-model"
     saved = store.find("my-model", [root])
-    assert saved.ok and saved.meta.display_name == "my model!"
+    assert saved.ok and saved.meta.display_name == "my-model"  # the id is its name everywhere: no two runs look alike
     assert saved.path.resolve().parent == root.resolve()
     # Everything written is that one folder and its files: nothing beside it, nothing half-saved.
     folder = Path("runs", "my-model")
