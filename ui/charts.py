@@ -98,7 +98,7 @@ def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
 
 # -- Compare page ------------------------------------------------------------------------------
 GAIN_COLOR, LOSS_COLOR, NEUTRAL_COLOR = "#1f5fbf", "#d1495b", "#f4f4f4"
-ORIGIN_COLORS = alt.Scale(domain=["shipped", "trained here"], range=["#1f5fbf", "#2a9d4b"])
+ORIGIN_COLORS = alt.Scale(domain=["shipped", "mine", "class"], range=["#1f5fbf", "#2a9d4b", "#8a94a6"])
 
 
 def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
@@ -111,6 +111,11 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
     """
     import math
 
+    board = board.assign(
+        source_figure=[
+            "target" if flag else "published" for flag in board.get("published_is_target", [False] * len(board))
+        ]
+    )
     values = pd.concat([board["accuracy"], board["published_accuracy"].dropna()]).astype(float)
     # Down and up to the next 2-point step, with room for the labels: the bars then fill the chart.
     floor = max(0.0, math.floor((values.min() - 0.01) * 50) / 50)
@@ -131,7 +136,8 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
                 "model",
                 "origin",
                 alt.Tooltip("accuracy:Q", format=".2%", title="test accuracy"),
-                alt.Tooltip("published_accuracy:Q", format=".1%", title="published"),
+                alt.Tooltip("published_accuracy:Q", format=".1%", title="published or target"),
+                alt.Tooltip("source_figure:N", title="the source's figure is a"),
             ],
         )
     )
@@ -142,15 +148,30 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
     )
     published = (
         alt.Chart(frame)
-        .mark_tick(color="#1b1f24", thickness=3, size=22)
+        .mark_tick(thickness=3, size=22)
         .encode(
             y=y,
             x=alt.X("published_accuracy:Q", scale=x_scale),
-            tooltip=["model", alt.Tooltip("published_accuracy:Q", format=".1%", title="published accuracy")],
+            # A result the source measured is a solid black tick; a target it only aims at is orange.
+            color=alt.Color(
+                "source_figure:N",
+                scale=alt.Scale(domain=["published", "target"], range=["#1b1f24", "#e07b00"]),
+                title=None,
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                "model",
+                alt.Tooltip("published_accuracy:Q", format=".1%", title="source's figure"),
+                alt.Tooltip("source_figure:N", title="kind"),
+            ],
         )
         .transform_filter("isValid(datum.published_accuracy)")
     )
-    return alt.layer(bars, labels, published).properties(height=alt.Step(28), width="container")
+    return (
+        alt.layer(bars, labels, published)
+        .resolve_scale(color="independent")
+        .properties(height=alt.Step(28), width="container")
+    )
 
 
 def model_curves(curves: pd.DataFrame, metric: str, *, show_train: bool = False) -> alt.Chart:
