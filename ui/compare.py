@@ -92,11 +92,12 @@ def pick_shown(artifacts: Sequence[store.Artifact]) -> list[store.Artifact]:
     counts = {key: 0 for key in selection.ORIGINS}
     for artifact in artifacts:
         counts[selection.origin(artifact, owner)] += 1
+    if ORIGINS_KEY not in st.session_state:
+        st.session_state[ORIGINS_KEY] = [selection.SHIPPED, selection.MINE]
     chosen = st.pills(
         "Show models",
         list(selection.ORIGINS),
         selection_mode="multi",
-        default=[selection.SHIPPED, selection.MINE],
         format_func=lambda key: f"{selection.ORIGIN_LABELS[key]} ({counts[key]})",
         key=ORIGINS_KEY,
         help="Shipped with the app, trained in this browser, or trained by anyone else in the class",
