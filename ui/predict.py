@@ -31,7 +31,7 @@ def _file_time(artifact: store.Artifact) -> float:
         return 0.0
 
 
-@st.cache_resource(show_spinner="Preparing the models…", max_entries=4)
+@st.cache_resource(show_spinner="Preparing the models…", max_entries=32)
 def _predictor(entries: tuple[Entry, ...]) -> inference.Predictor:
     """One Predictor per set of models (and file times), shared by every visitor.
 
@@ -47,18 +47,33 @@ def _predictor(entries: tuple[Entry, ...]) -> inference.Predictor:
     return inference.Predictor(named, skipped=skipped)
 
 
-def predictor(artifacts: Sequence[store.Artifact]) -> tuple[inference.Predictor | None, list[inference.Skipped]]:
-    """The predictor for every readable artifact, and the models left out (with reasons)."""
+def predictor(
+    artifacts: Sequence[store.Artifact],
+) -> tuple[inference.PredictorGroup | None, list[inference.Skipped]]:
+    """The predictor for every readable artifact, and the models left out (with reasons).
+
+    The shipped models form one Predictor shared by every visitor; each other model gets its own
+    (cached per model): thirty browsers with their own runs never trace thirty different big ones.
+    """
     artifacts, hidden = inference.distinct(artifacts)
     broken = [*hidden, *(inference.Skipped(a.model_id, a.error or "unreadable") for a in artifacts if not a.ok)]
-    entries = tuple((a.model_id, _file_time(a), a.meta.display_name) for a in artifacts if a.ok and a.meta)
-    if not entries:
-        return None, broken
-    try:
-        built = _predictor(entries)
-    except inference.NoModelsError as error:  # every model failed to load: each is named
-        return None, [*broken, *error.skipped]
-    return built, [*broken, *built.skipped]
+    usable = [a for a in artifacts if a.ok and a.meta]
+    shipped = tuple((a.model_id, _file_time(a), a.meta.display_name) for a in usable if a.shipped)
+    groups = ([shipped] if shipped else []) + [
+        ((a.model_id, _file_time(a), a.meta.display_name),) for a in usable if not a.shipped
+    ]
+    built, skipped = [], list(broken)
+    for entries in groups:
+        try:
+            part = _predictor(entries)
+        except inference.NoModelsError as error:  # every model of this group failed to load: each is named
+            skipped.extend(error.skipped)
+            continue
+        built.append(part)
+        skipped.extend(part.skipped)
+    if not built:
+        return None, skipped
+    return inference.PredictorGroup(built, skipped), skipped
 
 
 def pick_models(artifacts: Sequence[store.Artifact]) -> list[store.Artifact]:
