@@ -111,6 +111,7 @@ class Session:
             compression=None,
             proxy=None,
             open_timeout=60,
+            ping_interval=None,  # a browser sends no websocket pings; a starved server must not look dead
         )
 
     async def close(self) -> None:

@@ -239,7 +239,7 @@ def show_predictions(
         for column, prediction in zip(st.columns(CHARTS_PER_ROW), row, strict=False):
             with column.container(key=f"prediction-{prediction.model_id}", border=True):
                 st.markdown(f"**{prediction.display_name}**")
-                st.altair_chart(charts.top_k_bars(_scores_frame(prediction), highlight=true_label), width="stretch")
+                st.vega_lite_chart(charts.top_k_spec(_scores_frame(prediction), highlight=true_label), width="stretch")
 
 
 def class_name(label: int) -> str:
