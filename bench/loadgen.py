@@ -335,6 +335,7 @@ class Outcome:
     wall_s: float
     peak_rss_mb: float
     server_cpu_s: float
+    client_cpu_s: float  # this process: the simulated browsers' own cost, on the same CPU
     logs: list[VisitorLog]
 
     @property
@@ -355,6 +356,7 @@ class Outcome:
 async def _scenario(server: Server, args: argparse.Namespace, sessions: int) -> Outcome:
     started = time.perf_counter()
     cpu_before = server.cpu_seconds()
+    client_before = time.process_time()
     before = {path.name for path in server.runs_dir.iterdir()} if server.runs_dir.is_dir() else set()
     trainer = None
     if args.train:
@@ -378,6 +380,7 @@ async def _scenario(server: Server, args: argparse.Namespace, sessions: int) -> 
         time.perf_counter() - started,
         server.peak_rss() / 2**20,
         server.cpu_seconds() - cpu_before,
+        time.process_time() - client_before,
         logs,
     )
 
@@ -425,6 +428,7 @@ def describe(outcome: Outcome, baseline_train_s: float | None) -> dict:
         "training_slowdown": None if slowdown is None else round(slowdown, 3),
         "peak_rss_mb": round(outcome.peak_rss_mb, 1),
         "server_cpu_s": round(outcome.server_cpu_s, 1),
+        "loadgen_cpu_s": round(outcome.client_cpu_s, 1),
         "wall_s": round(outcome.wall_s, 1),
         "first_failures": outcome.failures[:5],
     }
