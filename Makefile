@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run dev test setup setup-test system-packages test-system-packages lint format zoo bench clean
+.PHONY: run dev test setup setup-test system-packages test-system-packages lint format zoo bench load clean
 
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
@@ -55,6 +55,12 @@ zoo: setup
 
 bench: setup-test
 	$(PY) -m bench.run_all
+
+# Classroom load: simulated sessions over Streamlit's websocket protocol plus one training run
+# (bench/loadgen.py; several minutes), then the pages with 100 runs on disk (bench/bench_scale.py).
+load: setup-test
+	$(PY) -m bench.loadgen --sessions 30 100 --arrival 60 --runs-on-disk 100 --epochs 12 --json bench/results/load.json
+	$(PY) -m bench.bench_scale --runs 100 --json bench/results/scale.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/output

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from core import compare
 from ui import charts, widgets
 from ui import compare as glue
 
@@ -14,23 +13,30 @@ st.caption(
 widgets.require_dataset()
 
 artifacts = widgets.require_models("be ranked here")
+shown = glue.pick_shown(artifacts)  # shipped and mine by default; the class's runs on request
 
-ranking = glue.rank(artifacts)
+ranking = glue.rank(shown)
 glue.show_problems(ranking)
+if not shown:
+    st.info("No models to show with this filter: pick another group above.", icon="🔎")
+    st.stop()
 if not ranking.rows:
     st.info("None of the saved models can be used. Train a new one to start the leaderboard.", icon="🏋️")
     st.page_link("app_pages/train.py", label="Go to the Train page", icon="🏋️")
     st.stop()
 
-board = compare.leaderboard(ranking.rows)
+board = glue.board(ranking)
 glue.prepare_choices(board, glue.freshly_trained(list(board["model"])))
 
 st.subheader("🏆 Leaderboard", anchor=False)
 glue.show_leaderboard(board)
-st.altair_chart(charts.accuracy_bars(board), width="stretch")
+weak = glue.weak_models(board)
+charted = board[~board["model"].isin(weak)] if len(weak) < len(board) else board
+st.altair_chart(charts.accuracy_bars(charted), width="stretch")
 st.caption(
-    "The axis starts just below the weakest model so that the differences show. "
-    "A black tick marks the accuracy the architecture's source reports, where it reports one."
+    "The axis starts just below the weakest model shown so that the differences show. "
+    "A black tick marks the accuracy the architecture's source reports; an orange one a target it sets."
+    + (f" Not drawn, near chance (10%): {', '.join(weak)}." if len(weak) < len(board) and weak else "")
 )
 
 st.subheader("📈 Learning curves", anchor=False)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import data, preprocess
+from core import data, preprocess, selection
 from ui import loaders
 from ui import predict as glue
 
@@ -12,7 +12,8 @@ st.caption(
     "and every saved model gives its best guesses."
 )
 
-predictor, skipped = glue.predictor(loaders.artifacts())
+asked = glue.pick_models(loaders.artifacts())  # the shipped models and yours; the class's runs on request
+predictor, skipped = glue.predictor(asked)
 glue.show_skipped(skipped)
 if predictor is None:
     none_yet = "There are no trained models to ask yet." if not skipped else "None of the saved models can be used."
@@ -104,4 +105,4 @@ with results:
         heading, control = st.columns([3, 2], vertical_alignment="bottom")
         heading.markdown("#### Predictions")
         top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k")
-        glue.show_predictions(predictor.predict(prepared.image, top_k), true_label)
+        glue.show_predictions(predictor.predict(prepared.image, top_k), true_label, weak=selection.weak_ids(asked))

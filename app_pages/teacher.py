@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import estimate, training
+from core import estimate, store, training
 from ui import runs, teacher
 
 st.title("🧑‍🏫 Teacher")
@@ -25,4 +25,12 @@ st.caption(
 st.subheader("Training jobs")
 teacher.jobs_panel()
 st.subheader("Saved runs")
+usage = store.runs_usage()
+try:
+    cap = store.Retention.from_env().describe()
+except ValueError as error:
+    cap = f"the default cap (the setting is invalid: {error})"
+st.caption(
+    f"{usage.runs} runs, {usage.total_bytes / 1e6:,.0f} MB on disk; the runs folder keeps {cap}: beyond it the oldest runs are removed, never a shipped model."
+)
 runs.all_runs()

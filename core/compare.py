@@ -37,6 +37,7 @@ LEADERBOARD_COLUMNS = (
     "arch",
     "accuracy",
     "published_accuracy",
+    "published_is_target",
     "macro_f1",
     "shirt_recall",
     "params",
@@ -64,6 +65,7 @@ class LeaderboardRow:
     size_bytes: int  # model.keras on disk
     latency_ms: float | None  # median direct model call on one image; None when not measured
     published_accuracy: float | None  # what the architecture's source reports, 0-1
+    published_is_target: bool = False  # the source gives it as a goal, not as a measured result
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,21 @@ def published_accuracy(arch: str) -> float | None:
     return None if spec is None else spec.published_accuracy
 
 
+def published_is_target(arch: str) -> bool:
+    """Whether the source's figure is a target ("aim for >= 90%") rather than a result."""
+    from core import zoo
+
+    spec = zoo.ZOO.get(arch)
+    return spec is not None and spec.published_is_target
+
+
+def published_text(value: float | None, is_target: bool) -> str:
+    """How a leaderboard prints the source's figure: "89.2%", "≥ 90% (target)", or "—" when there is none."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    return f"≥ {value:.0%} (target)" if is_target else f"{value:.1%}"
+
+
 # -- the leaderboard ------------------------------------------------------------------------------
 def _report_value(evaluation: ev.Evaluation, row: str, metric: str) -> float:
     return float(evaluation.report.set_index("class").at[row, metric])
@@ -143,6 +160,7 @@ def leaderboard_row(artifact: store.Artifact, evaluation: ev.Evaluation, latency
         size_bytes=size_on_disk(artifact),
         latency_ms=latency_ms,
         published_accuracy=published_accuracy(meta.arch),
+        published_is_target=published_is_target(meta.arch),
     )
 
 
@@ -161,6 +179,7 @@ def leaderboard(rows: Sequence[LeaderboardRow]) -> pd.DataFrame:
             "arch": row.arch,
             "accuracy": row.accuracy,
             "published_accuracy": np.nan if row.published_accuracy is None else row.published_accuracy,
+            "published_is_target": row.published_is_target,
             "macro_f1": row.macro_f1,
             "shirt_recall": row.shirt_recall,
             "params": row.params,

@@ -151,6 +151,28 @@ class Predictor:
         )
 
 
+class PredictorGroup:
+    """Several Predictors asked as one: ``predict`` concatenates their answers in order.
+
+    The shipped models share one traced Predictor for every visitor, while each visitor's own runs
+    (and runs picked from the class) get one small Predictor each: a class of thirty with thirty
+    different sets of models then shares the expensive part instead of tracing thirty big ones.
+    """
+
+    def __init__(self, predictors: Sequence[Predictor], skipped: Sequence[Skipped] = ()):
+        if not predictors:
+            raise NoModelsError("No model could be used.", skipped)
+        self.predictors = tuple(predictors)
+        self.skipped = tuple(skipped)
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        return tuple(model_id for predictor in self.predictors for model_id in predictor.model_ids)
+
+    def predict(self, image: np.ndarray, k: int = DEFAULT_TOP_K) -> tuple[ModelPrediction, ...]:
+        return tuple(prediction for predictor in self.predictors for prediction in predictor.predict(image, k))
+
+
 def consensus(predictions: Sequence[ModelPrediction]) -> Consensus | None:
     """The class most models put first; a tie goes to the higher summed probability."""
     if not predictions:

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -272,3 +273,101 @@ def delete_run(model_id: str, owner: str | None = None, root: Path | None = None
     trash = root / f"{_TMP_PREFIX}deleted-{model_id}-{os.getpid()}-{time.monotonic_ns()}"
     os.rename(artifact.path, trash)
     shutil.rmtree(trash, ignore_errors=True)
+
+
+# --- retention: the runs folder has a cap ---------------------------------------------------------
+ENV_MAX_RUNS = "FASHION_STUDIO_MAX_RUNS"
+ENV_MAX_RUNS_MB = "FASHION_STUDIO_MAX_RUNS_MB"
+DEFAULT_MAX_RUNS = 300  # a class of 30 with ten runs each
+DEFAULT_MAX_RUNS_MB = 1000
+_MEGABYTE = 1_000_000
+
+
+def _env_limit(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number (got {text!r}).") from None
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1 (got {value}).")
+    return value
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How many runs, and how many bytes of them, the runs folder keeps; the oldest go beyond that."""
+
+    max_runs: int = DEFAULT_MAX_RUNS
+    max_bytes: int = DEFAULT_MAX_RUNS_MB * _MEGABYTE
+
+    def __post_init__(self) -> None:
+        if self.max_runs < 1 or self.max_bytes < 1:
+            raise ValueError(f"retention limits must be positive (got {self.max_runs} runs, {self.max_bytes} bytes)")
+
+    @classmethod
+    def from_env(cls) -> Retention:
+        """``FASHION_STUDIO_MAX_RUNS`` (count) and ``FASHION_STUDIO_MAX_RUNS_MB`` (total size), else the defaults."""
+        return cls(
+            _env_limit(ENV_MAX_RUNS, DEFAULT_MAX_RUNS), _env_limit(ENV_MAX_RUNS_MB, DEFAULT_MAX_RUNS_MB) * _MEGABYTE
+        )
+
+    def describe(self) -> str:
+        return f"at most {self.max_runs:,} runs and {self.max_bytes / _MEGABYTE:,.0f} MB ({ENV_MAX_RUNS}, {ENV_MAX_RUNS_MB})"
+
+
+@dataclass(frozen=True)
+class RunsUsage:
+    runs: int
+    total_bytes: int
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(file.stat().st_size for file in path.rglob("*") if file.is_file())
+
+
+def _run_folders(root: Path) -> list[Path]:
+    """Saved runs in ``root``: complete folders (partial saves and hidden names are not runs)."""
+    if not root.is_dir():
+        return []
+    return [path for path in root.iterdir() if path.is_dir() and not path.name.startswith((".", "_"))]
+
+
+def runs_usage(root: Path | None = None) -> RunsUsage:
+    folders = _run_folders(root or runs_dir())
+    return RunsUsage(len(folders), sum(folder_bytes(path) for path in folders))
+
+
+def enforce_retention(
+    root: Path | None = None, retention: Retention | None = None, keep: Sequence[str] = ()
+) -> list[Path]:
+    """Remove the oldest runs until the folder is within its cap; return what was removed.
+
+    Oldest by the model file's time (the save). Runs named in ``keep`` (the one just saved) stay.
+    Never touches the shipped models: refuses a root that is, or holds, the shipped folder.
+    """
+    root = Path(root or runs_dir())
+    retention = retention or Retention.from_env()
+    resolved, shipped = root.resolve(), SHIPPED_DIR.resolve()
+    if resolved == shipped or shipped.is_relative_to(resolved):
+        raise ArtifactError(f"Retention never removes shipped models; {root} is not a runs folder.")
+
+    def saved_at(path: Path) -> float:
+        model_file = path / MODEL_FILE
+        return (model_file if model_file.exists() else path).stat().st_mtime
+
+    folders = sorted(_run_folders(root), key=lambda path: (saved_at(path), path.name))
+    sizes = {path: folder_bytes(path) for path in folders}
+    count, total = len(folders), sum(sizes.values())
+    removed = []
+    for path in folders:
+        if count <= retention.max_runs and total <= retention.max_bytes:
+            break
+        if path.name in keep:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+        count, total = count - 1, total - sizes[path]
+    return removed

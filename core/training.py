@@ -444,7 +444,13 @@ class TrainingJob:
             versions=library_versions(),
             owner=self.owner,
         )
-        return store.save(model, meta, root, probabilities)
+        artifact = store.save(model, meta, root, probabilities)
+        if root.resolve() != store.SHIPPED_DIR.resolve():  # the class's runs folder keeps to its cap, oldest out
+            try:
+                store.enforce_retention(root, keep=[artifact.model_id])
+            except (ValueError, store.ArtifactError, OSError):
+                pass  # a bad cap setting or a busy file never costs the run that was just saved
+        return artifact
 
 
 class TrainingQueue:

@@ -85,6 +85,7 @@ class ModelSpec:
     has_dropout: bool = False
     published_params: int | None = None
     published_accuracy: float | None = None  # test accuracy the source reports, 0-1
+    published_is_target: bool = False  # the source states a goal (">= 90%"), not a result it measured
     mirror_average: bool = False  # saved model averages its answers on the image and its mirror
 
 
@@ -223,6 +224,7 @@ _SPECS = (
         ),
         has_dropout=True,
         published_accuracy=0.90,
+        published_is_target=True,
     ),
     ModelSpec(
         "mlp_512_256_128_dropout",

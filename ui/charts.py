@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import json
+
 import altair as alt
 import numpy as np
 import pandas as pd
+
+from core.data import CLASS_NAMES
 
 
 def confusion_axes(order: list[str]) -> dict:
@@ -107,7 +112,7 @@ def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
     base = alt.Chart(frame).encode(
         y=alt.Y(
             "class:N",
-            sort=list(frame["class"]),  # the order given: best first
+            sort="-x",  # best first (the data's own order): a sort independent of the data lets top_k_spec reuse it
             title=None,
             axis=alt.Axis(labelOverlap=False, labelLimit=120, labelFontSize=12, ticks=False),
         ),
@@ -135,9 +140,35 @@ def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
     return alt.layer(bars, outside, inside).properties(height=30 * len(frame) + 10, width="container")
 
 
+_SCORES = "scores"
+
+
+@functools.lru_cache(maxsize=len(CLASS_NAMES))
+def _top_k_template(rows: int) -> str:
+    """``top_k_bars`` as Vega-Lite JSON for ``rows`` classes, its data left as a named slot."""
+    placeholder = pd.DataFrame({"class": list(CLASS_NAMES[:rows]), "probability": [0.0] * rows})
+    spec = top_k_bars(placeholder).to_dict()
+    spec.pop("datasets", None)
+    spec["data"] = {"name": _SCORES}
+    return json.dumps(spec)
+
+
+def top_k_spec(scores: pd.DataFrame, highlight: str | None = None) -> dict:
+    """The same chart as ``top_k_bars``, as a Vega-Lite dict built from a cached template.
+
+    Building and validating an Altair chart costs ~50 ms here; Predict draws one per model on
+    every rerun (11+ models), which made the charts most of a prediction's server time. The
+    template depends only on the number of classes; the scores go in as its one dataset.
+    """
+    frame = scores.assign(kind=["true label" if name == highlight else "class" for name in scores["class"]])
+    spec = json.loads(_top_k_template(len(frame)))
+    spec["datasets"] = {_SCORES: frame}
+    return spec
+
+
 # -- Compare page ------------------------------------------------------------------------------
 GAIN_COLOR, LOSS_COLOR, NEUTRAL_COLOR = "#1f5fbf", "#d1495b", "#f4f4f4"
-ORIGIN_COLORS = alt.Scale(domain=["shipped", "trained here"], range=["#1f5fbf", "#2a9d4b"])
+ORIGIN_COLORS = alt.Scale(domain=["shipped", "mine", "class"], range=["#1f5fbf", "#2a9d4b", "#8a94a6"])
 
 
 def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
@@ -150,6 +181,11 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
     """
     import math
 
+    board = board.assign(
+        source_figure=[
+            "target" if flag else "published" for flag in board.get("published_is_target", [False] * len(board))
+        ]
+    )
     values = pd.concat([board["accuracy"], board["published_accuracy"].dropna()]).astype(float)
     # Down and up to the next 2-point step, with room for the labels: the bars then fill the chart.
     floor = max(0.0, math.floor((values.min() - 0.01) * 50) / 50)
@@ -170,7 +206,8 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
                 "model",
                 "origin",
                 alt.Tooltip("accuracy:Q", format=".2%", title="test accuracy"),
-                alt.Tooltip("published_accuracy:Q", format=".1%", title="published"),
+                alt.Tooltip("published_accuracy:Q", format=".1%", title="published or target"),
+                alt.Tooltip("source_figure:N", title="the source's figure is a"),
             ],
         )
     )
@@ -181,15 +218,30 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
     )
     published = (
         alt.Chart(frame)
-        .mark_tick(color="#1b1f24", thickness=3, size=22)
+        .mark_tick(thickness=3, size=22)
         .encode(
             y=y,
             x=alt.X("published_accuracy:Q", scale=x_scale),
-            tooltip=["model", alt.Tooltip("published_accuracy:Q", format=".1%", title="published accuracy")],
+            # A result the source measured is a solid black tick; a target it only aims at is orange.
+            color=alt.Color(
+                "source_figure:N",
+                scale=alt.Scale(domain=["published", "target"], range=["#1b1f24", "#e07b00"]),
+                title=None,
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                "model",
+                alt.Tooltip("published_accuracy:Q", format=".1%", title="source's figure"),
+                alt.Tooltip("source_figure:N", title="kind"),
+            ],
         )
         .transform_filter("isValid(datum.published_accuracy)")
     )
-    return alt.layer(bars, labels, published).properties(height=alt.Step(28), width="container")
+    return (
+        alt.layer(bars, labels, published)
+        .resolve_scale(color="independent")
+        .properties(height=alt.Step(28), width="container")
+    )
 
 
 def model_curves(curves: pd.DataFrame, metric: str, *, show_train: bool = False) -> alt.Chart:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from core import compare, inference, store
+from core import compare, inference, selection, store
 from core import evaluation as ev
-from ui import charts, loaders, state
+from ui import charts, identity, loaders, state
 from ui import evaluate as ev_ui
 
 CURVES_KEY = "compare_curves_models"
@@ -25,6 +25,23 @@ MODEL_A_KEY = "compare_model_a"
 MODEL_B_KEY = "compare_model_b"
 SEEN_TRAINED_KEY = "compare_seen_trained"  # the SELECTED_MODEL value this page last acted on
 DEFAULT_CURVES = 3  # models drawn on first visit: the best three
+ORIGINS_KEY = "compare_origins"
+COLUMNS_KEY = "compare_columns"
+# Columns the visitor may add or hide; the default set fits a 1280-px screen beside the sidebar.
+OPTIONAL_COLUMNS = {
+    "name": "name",
+    "origin": "origin",
+    "arch": "architecture",
+    "published": "published",
+    "macro_f1": "macro F1",
+    "shirt_recall": "Shirt recall",
+    "params": "parameters",
+    "epochs": "epochs",
+    "train_seconds": "training time",
+    "size_mb": "size",
+    "latency_ms": "latency",
+}
+DEFAULT_COLUMNS = ("origin", "published", "macro_f1", "shirt_recall", "params")
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,47 @@ def _score(artifact: store.Artifact) -> compare.LeaderboardRow | compare.BrokenM
     except store.ArtifactError as error:
         return compare.BrokenModel(artifact.model_id, artifact.path, str(error).splitlines()[0])
     return compare.leaderboard_row(artifact, result, latency)
+
+
+def pick_shown(artifacts: Sequence[store.Artifact]) -> list[store.Artifact]:
+    """Which models the page ranks: shipped and mine by default; the class's when asked for.
+
+    Only these are loaded and scored, so a hundred class runs on disk cost nothing until shown.
+    A model the visitor just trained on the Train page is always shown.
+    """
+    owner = identity.owner()
+    counts = {key: 0 for key in selection.ORIGINS}
+    for artifact in artifacts:
+        counts[selection.origin(artifact, owner)] += 1
+    if ORIGINS_KEY not in st.session_state:
+        st.session_state[ORIGINS_KEY] = [selection.SHIPPED, selection.MINE]
+    chosen = st.pills(
+        "Show models",
+        list(selection.ORIGINS),
+        selection_mode="multi",
+        format_func=lambda key: f"{selection.ORIGIN_LABELS[key]} ({counts[key]})",
+        key=ORIGINS_KEY,
+        help="Shipped with the app, trained in this browser, or trained by anyone else in the class",
+    )
+    shown = selection.of_origins(artifacts, owner, chosen or [])
+    newest = st.session_state.get(state.SELECTED_MODEL)
+    shown += [a for a in artifacts if a.model_id == newest and a not in shown]
+    return shown
+
+
+def board(ranking: Ranking) -> pd.DataFrame:
+    """The leaderboard, with each model's origin as this visitor sees it: shipped, mine or class."""
+    table = compare.leaderboard(ranking.rows)
+    owner = identity.owner()
+    table["origin"] = [selection.origin(ranking.artifacts[model_id], owner) for model_id in table["model"]]
+    return table
+
+
+def weak_models(board: pd.DataFrame) -> list[str]:
+    """Models near chance: ranked, but kept off the chart so that they do not set its axis."""
+    return [
+        model_id for model_id, value in zip(board["model"], board["accuracy"], strict=True) if selection.is_weak(value)
+    ]
 
 
 def rank(artifacts: Sequence[store.Artifact]) -> Ranking:
@@ -111,15 +169,26 @@ def freshly_trained(model_ids: Sequence[str]) -> str | None:
 def show_leaderboard(board: pd.DataFrame) -> None:
     """The sortable table (the visitor's latest model from the Train page marked new), and a CSV download."""
     table = board.assign(rank=range(1, len(board) + 1))
+    table["published"] = [
+        compare.published_text(value, bool(target))
+        for value, target in zip(table["published_accuracy"], table["published_is_target"], strict=True)
+    ]
     latest = st.session_state.get(state.SELECTED_MODEL)
-    table.loc[(table["model"] == latest) & (table["origin"] == compare.TRAINED_HERE), "origin"] = "trained here · new"
-    columns = ["rank", "model", "name", *compare.LEADERBOARD_COLUMNS[2:]]
-    columns.remove("epochs")  # in the CSV; the table is wide enough without it
-    for extra in ("name", "arch"):
-        if (board[extra] == board["model"]).all():
-            columns.remove(extra)  # adds nothing when it repeats every id
-    if board["published_accuracy"].isna().all():
-        columns.remove("published_accuracy")
+    is_latest = (table["model"] == latest) & (table["origin"] != selection.SHIPPED)
+    table.loc[is_latest, "origin"] = table.loc[is_latest, "origin"] + " · new"
+    if COLUMNS_KEY not in st.session_state:
+        useful = [key for key in DEFAULT_COLUMNS if key != "published" or board["published_accuracy"].notna().any()]
+        if not (board["name"] == board["model"]).all():
+            useful.insert(0, "name")  # students name their runs: the name says more than the id
+        st.session_state[COLUMNS_KEY] = useful
+    shown = st.multiselect(
+        "Columns",
+        list(OPTIONAL_COLUMNS),
+        format_func=OPTIONAL_COLUMNS.__getitem__,
+        key=COLUMNS_KEY,
+        help="Rank, id and test accuracy are always shown; the CSV holds every column.",
+    )
+    columns = ["rank", "model", "accuracy", *[key for key in OPTIONAL_COLUMNS if key in shown]]
     share = {"min_value": 0.0, "max_value": 1.0, "format": "percent"}
     st.dataframe(
         table,
@@ -131,16 +200,20 @@ def show_leaderboard(board: pd.DataFrame) -> None:
         column_config={
             "rank": st.column_config.NumberColumn("#", format="%d", width=35, pinned=True),
             "model": st.column_config.TextColumn(
-                "model", width=175, pinned=True, help="Its id: `?model=ID` opens it on Evaluate"
+                "model", width=140, pinned=True, help="Its id: `?model=ID` opens it on Evaluate"
             ),
-            "name": st.column_config.TextColumn("name"),
-            "origin": st.column_config.TextColumn("origin", width=85, help="Shipped with the app, or trained here"),
-            "arch": st.column_config.TextColumn("architecture"),
+            "name": st.column_config.TextColumn("name", width=130),
+            "origin": st.column_config.TextColumn(
+                "origin", width=70, help="Shipped with the app, trained in this browser (mine), or by the class"
+            ),
+            "arch": st.column_config.TextColumn("architecture", width=150),
             "accuracy": st.column_config.ProgressColumn(
                 "test accuracy", width=110, help="Share of the 10,000 test images classified correctly", **share
             ),
-            "published_accuracy": st.column_config.NumberColumn(
-                "published", format="percent", width=70, help="The test accuracy this architecture's source reports"
+            "published": st.column_config.TextColumn(
+                "published",
+                width=100,
+                help="The test accuracy this architecture's source reports; a target where the source only sets one",
             ),
             "macro_f1": st.column_config.NumberColumn(
                 "macro F1", format="%.3f", width=70, help="F1 averaged over the ten classes, each counting the same"

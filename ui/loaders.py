@@ -7,6 +7,7 @@ import time
 import streamlit as st
 
 from core import data, store
+from core import model_cache as model_cache_module
 
 
 @st.cache_resource(show_spinner="Loading Fashion-MNIST…")
@@ -23,10 +24,26 @@ def dataset() -> tuple[data.FashionMNIST, float]:
     return loaded, time.perf_counter() - started
 
 
-@st.cache_resource(show_spinner="Loading model…", max_entries=32)
+@st.cache_resource(show_spinner=False)
+def model_cache() -> model_cache_module.ModelCache:
+    """The one bounded cache of loaded models in this process (limits from the environment)."""
+    return model_cache_module.ModelCache(model_cache_module.CacheLimits.from_env())
+
+
 def model(model_id: str, stamp: float):
-    """A Keras model, loaded once per (id, file time) for every visitor."""
-    return store.load_model(store.find(model_id))
+    """A Keras model, loaded once per (id, file time) for every visitor while it is among the recently used.
+
+    Bounded (``core.model_cache``): memory does not grow with the number of runs on disk. A model
+    whose file changed (a new stamp) replaces its old entry.
+    """
+    cache = model_cache()
+
+    def load():
+        cache.drop(lambda key: key[0] == model_id and key[1] != stamp)
+        with st.spinner(f"Loading model {model_id}…"):
+            return store.load_model(store.find(model_id))
+
+    return cache.get((model_id, stamp), load)
 
 
 def artifacts() -> list[store.Artifact]:

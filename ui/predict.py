@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from core import inference, preprocess, store
+from core import inference, preprocess, selection, store
 from core.data import CLASS_NAMES
-from ui import charts, loaders
+from ui import charts, identity, loaders
 
 CANVAS_KEY = "predict_canvas"  # plus a generation number: a new key remounts an empty canvas
 CANVAS_GENERATION = "predict_canvas_generation"
 UPLOAD_KEY = "predict_upload"
 SOURCE_KEY = "predict_source"
 TEST_INDEX = "predict_test_index"
+EXTRA_MODELS_KEY = "predict_extra_models"
 CHARTS_PER_ROW = 2
 
 Entry = tuple[str, float, str]  # model id, model-file time, display name
@@ -30,7 +31,7 @@ def _file_time(artifact: store.Artifact) -> float:
         return 0.0
 
 
-@st.cache_resource(show_spinner="Preparing the models…", max_entries=4)
+@st.cache_resource(show_spinner="Preparing the models…", max_entries=32)
 def _predictor(entries: tuple[Entry, ...]) -> inference.Predictor:
     """One Predictor per set of models (and file times), shared by every visitor.
 
@@ -46,18 +47,65 @@ def _predictor(entries: tuple[Entry, ...]) -> inference.Predictor:
     return inference.Predictor(named, skipped=skipped)
 
 
-def predictor(artifacts: Sequence[store.Artifact]) -> tuple[inference.Predictor | None, list[inference.Skipped]]:
-    """The predictor for every readable artifact, and the models left out (with reasons)."""
+def predictor(
+    artifacts: Sequence[store.Artifact],
+) -> tuple[inference.PredictorGroup | None, list[inference.Skipped]]:
+    """The predictor for every readable artifact, and the models left out (with reasons).
+
+    The shipped models form one Predictor shared by every visitor; each other model gets its own
+    (cached per model): thirty browsers with their own runs never trace thirty different big ones.
+    """
     artifacts, hidden = inference.distinct(artifacts)
     broken = [*hidden, *(inference.Skipped(a.model_id, a.error or "unreadable") for a in artifacts if not a.ok)]
-    entries = tuple((a.model_id, _file_time(a), a.meta.display_name) for a in artifacts if a.ok and a.meta)
-    if not entries:
-        return None, broken
-    try:
-        built = _predictor(entries)
-    except inference.NoModelsError as error:  # every model failed to load: each is named
-        return None, [*broken, *error.skipped]
-    return built, [*broken, *built.skipped]
+    usable = [a for a in artifacts if a.ok and a.meta]
+    shipped = tuple((a.model_id, _file_time(a), a.meta.display_name) for a in usable if a.shipped)
+    groups = ([shipped] if shipped else []) + [
+        ((a.model_id, _file_time(a), a.meta.display_name),) for a in usable if not a.shipped
+    ]
+    built, skipped = [], list(broken)
+    for entries in groups:
+        try:
+            part = _predictor(entries)
+        except inference.NoModelsError as error:  # every model of this group failed to load: each is named
+            skipped.extend(error.skipped)
+            continue
+        built.append(part)
+        skipped.extend(part.skipped)
+    if not built:
+        return None, skipped
+    return inference.PredictorGroup(built, skipped), skipped
+
+
+def pick_models(artifacts: Sequence[store.Artifact]) -> list[store.Artifact]:
+    """The models asked: shipped and this browser's runs, plus any the visitor adds from the class's.
+
+    Only these are loaded: with a hundred runs on disk the others cost nothing until picked.
+    """
+    owner = identity.owner()
+    artifacts, _ = inference.distinct(artifacts)
+    defaults = set(selection.default_ids(artifacts, owner))
+    others = [choice for choice in selection.choices(artifacts, owner) if choice.model_id not in defaults]
+    labels = {choice.model_id: choice.label for choice in others}
+    mine = sum(1 for a in artifacts if selection.origin(a, owner) == selection.MINE)
+    shipped = len(defaults) - mine
+    asking = f"Asking the {shipped} shipped model{'s' if shipped != 1 else ''}"
+    asking += f" and your {mine} run{'s' if mine != 1 else ''}" if mine else " (your own runs join them once saved)"
+    if not others:
+        st.caption(asking + ".")
+        return [a for a in artifacts if a.model_id in defaults]
+    if EXTRA_MODELS_KEY in st.session_state:  # runs deleted since (retention) drop out of the choice
+        st.session_state[EXTRA_MODELS_KEY] = [key for key in st.session_state[EXTRA_MODELS_KEY] if key in labels]
+    with st.expander(f"{asking}; add any of the class's {len(others)} other runs"):
+        extra = st.multiselect(
+            "Also ask",
+            list(labels),
+            format_func=labels.__getitem__,
+            key=EXTRA_MODELS_KEY,
+            placeholder="Pick runs of the class",
+            help="Only the models asked are loaded. Runs near chance answer, but never count in the consensus.",
+        )
+    wanted = defaults | set(extra)
+    return [a for a in artifacts if a.model_id in wanted]
 
 
 def show_skipped(skipped: Sequence[inference.Skipped]) -> None:
@@ -143,11 +191,21 @@ def _scores_frame(prediction: inference.ModelPrediction) -> pd.DataFrame:
     )
 
 
-def show_predictions(predictions: Sequence[inference.ModelPrediction], true_label: str | None = None) -> None:
-    """Agreement first (and a table when the models disagree), then a top-k chart per model."""
-    agreed = inference.consensus(predictions)
+def show_predictions(
+    predictions: Sequence[inference.ModelPrediction], true_label: str | None = None, weak: Collection[str] = ()
+) -> None:
+    """Agreement first (and a table when the models disagree), then a top-k chart per model.
+
+    Models in ``weak`` (near chance) get their chart but no vote: one untrained run would
+    otherwise make "the models disagree" appear on almost every image.
+    """
+    voting = [p for p in predictions if p.model_id not in weak] or list(predictions)
+    agreed = inference.consensus(voting)
     if agreed is None:
         return
+    left_out = [p.display_name for p in predictions if p not in voting]
+    if left_out:
+        st.caption(f"Not counted in the vote (near chance on the test set): {', '.join(left_out)}.")
     truth = f" The true label is **{true_label}**." if true_label else ""
     if agreed.unanimous:
         noun = "Both models" if agreed.models == 2 else f"All {agreed.models} models"
@@ -162,10 +220,11 @@ def show_predictions(predictions: Sequence[inference.ModelPrediction], true_labe
         st.info(
             f"The models disagree: {agreed.votes} of {agreed.models} say **{agreed.class_name}**.{truth}", icon="🤔"
         )
-        rows = pd.DataFrame(inference.disagreements(predictions))
+        rows = pd.DataFrame(inference.disagreements(voting))
         st.dataframe(
             rows,
             hide_index=True,
+            height="content",  # every model in view, no box scrolling inside the page
             column_config={
                 "probability": st.column_config.NumberColumn("probability", format="percent"),
                 rows.columns[3]: st.column_config.NumberColumn(
@@ -180,7 +239,7 @@ def show_predictions(predictions: Sequence[inference.ModelPrediction], true_labe
         for column, prediction in zip(st.columns(CHARTS_PER_ROW), row, strict=False):
             with column.container(key=f"prediction-{prediction.model_id}", border=True):
                 st.markdown(f"**{prediction.display_name}**")
-                st.altair_chart(charts.top_k_bars(_scores_frame(prediction), highlight=true_label), width="stretch")
+                st.vega_lite_chart(charts.top_k_spec(_scores_frame(prediction), highlight=true_label), width="stretch")
 
 
 def class_name(label: int) -> str:

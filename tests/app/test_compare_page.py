@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import compare, data, store
+from core import compare, data, selection, store
 from core import evaluation as ev
 from core.data import CLASS_NAMES
 from tests.conftest import REPO_ROOT
@@ -53,6 +53,7 @@ def open_page(selected: str | None = None) -> AppTest:
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
     if selected is not None:
         at.session_state[state.SELECTED_MODEL] = selected
+    at.session_state[glue.ORIGINS_KEY] = list(selection.ORIGINS)  # these runs have no owner: the class's
     at.run()
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception, [item.value for item in at.exception]
@@ -90,7 +91,7 @@ def test_leaderboard_ranks_working_models_and_names_broken_ones(runs, tiny_model
         assert rows.at[model_id, "shirt_recall"] == pytest.approx(report.at["Shirt", "recall"])
         assert rows.at[model_id, "size_mb"] == pytest.approx((runs / model_id / store.MODEL_FILE).stat().st_size / 1e6)
         assert rows.at[model_id, "latency_ms"] > 0  # measured (its value is for bench/, not for tests)
-        assert rows.at[model_id, "origin"] == compare.TRAINED_HERE
+        assert rows.at[model_id, "origin"] == selection.CLASS
     assert rows.at[SHIRT_LOVER, "shirt_recall"] > rows.at[tiny_model.model_id, "shirt_recall"]
     assert (runs / SHIRT_LOVER / store.PROBABILITIES_FILE).is_file()  # computed once, cached beside it
 
@@ -149,7 +150,7 @@ def test_a_model_just_trained_is_marked_and_becomes_model_b(runs, tiny_model):
     at.run()
     assert not at.exception
     board = leaderboard(at).set_index("model")
-    assert board.at[worst, "origin"] == "trained here · new"
+    assert board.at[worst, "origin"] == "class · new"
     assert at.selectbox(key=glue.MODEL_B_KEY).value == worst
     assert at.selectbox(key=glue.MODEL_A_KEY).value != worst
     # The visitor's own pick then stands: the page switches to a new model once, not on every run.
@@ -200,8 +201,8 @@ def test_shipped_and_session_models_are_ranked_together(tiny_model, tmp_path, mo
     at = open_page()
     board = leaderboard(at).set_index("model")
     assert set(shipped) <= set(board.index) and tiny_model.model_id in board.index
-    assert board.at[tiny_model.model_id, "origin"] == compare.TRAINED_HERE
-    assert (board.loc[shipped, "origin"] == compare.SHIPPED).all()
+    assert board.at[tiny_model.model_id, "origin"] == selection.CLASS
+    assert (board.loc[shipped, "origin"] == selection.SHIPPED).all()
     assert board["accuracy"].is_monotonic_decreasing
     assert np.isfinite(board["latency_ms"]).all()
     assert not at.warning  # no shipped model is broken

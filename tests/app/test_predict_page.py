@@ -3,6 +3,7 @@ by a stand-in that returns a drawing (the real one needs a browser: see tests/e2
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import sys
@@ -19,18 +20,30 @@ from core import preprocess, store
 from core.data import CLASS_NAMES
 from tests.conftest import REPO_ROOT
 from tests.unit import bad_inputs
+from ui import identity
 from ui import predict as glue
 
 DRAW, UPLOAD, TEST_IMAGE = "✏️ Draw", "📁 Upload", "🎲 Test image"
 
 
+BROWSER = "0123456789abcdef0123456789abcdef"  # this test browser's cookie token: the runs below are its own
+
+
+def own(folder) -> None:
+    """Make a copied run this browser's, as if the visitor had trained it in the app."""
+    meta = store.ModelMeta.from_json((folder / store.META_FILE).read_text())
+    (folder / store.META_FILE).write_text(dataclasses.replace(meta, owner=identity.owner_of(BROWSER)).to_json())
+
+
 @pytest.fixture
 def runs(tiny_model, tmp_path, monkeypatch):
-    """The tiny model and a damaged copy of it; shipped models hidden so the page sees exactly these."""
+    """The tiny model and a damaged copy of it, both this browser's; shipped models hidden so the page
+    sees exactly these."""
     root = tmp_path / "runs"
-    shutil.copytree(tiny_model.path, root / tiny_model.model_id)
-    model_file = shutil.copytree(tiny_model.path, root / "damaged") / store.MODEL_FILE
-    model_file.write_bytes(model_file.read_bytes()[:500])
+    own(shutil.copytree(tiny_model.path, root / tiny_model.model_id))
+    damaged = shutil.copytree(tiny_model.path, root / "damaged")
+    own(damaged)
+    (damaged / store.MODEL_FILE).write_bytes((damaged / store.MODEL_FILE).read_bytes()[:500])
     monkeypatch.setenv(store.ENV_RUNS_DIR, str(root))
     monkeypatch.setattr(store, "SHIPPED_DIR", tmp_path / "no-shipped-models")
     return root
@@ -38,6 +51,7 @@ def runs(tiny_model, tmp_path, monkeypatch):
 
 def open_page(source: str | None = None) -> AppTest:
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    at.session_state[identity._SESSION_KEY] = BROWSER  # what the cookie would give back
     at.run()
     if source is not None:
         at.session_state[glue.SOURCE_KEY] = source
@@ -113,13 +127,18 @@ def test_no_models_points_to_the_train_page(tmp_path, monkeypatch):
 
 def test_only_broken_models_are_each_named_and_point_to_training(tmp_path, monkeypatch, tiny_model):
     root = tmp_path / "runs"
-    model_file = shutil.copytree(tiny_model.path, root / "damaged") / store.MODEL_FILE
-    model_file.write_bytes(model_file.read_bytes()[:500])
+    damaged = shutil.copytree(tiny_model.path, root / "damaged")
+    own(damaged)
+    (damaged / store.MODEL_FILE).write_bytes((damaged / store.MODEL_FILE).read_bytes()[:500])
     (shutil.copytree(tiny_model.path, root / "bad-json") / store.META_FILE).write_text("not json")
     monkeypatch.setenv(store.ENV_RUNS_DIR, str(root))
     monkeypatch.setattr(store, "SHIPPED_DIR", tmp_path / "no-shipped-models")
     at = open_page()
-    (note,) = at.warning
+    (note,) = at.warning  # this browser's broken run is named; a folder nobody owns is only offered
+    assert "Left out 1 model" in note.value and "**damaged**" in note.value and "bad-json" not in note.value
+    assert "bad-json" in at.multiselect(key=glue.EXTRA_MODELS_KEY).options[0]
+    at.multiselect(key=glue.EXTRA_MODELS_KEY).select("bad-json").run()
+    (note,) = at.warning  # picked: now it is asked, and named with its reason
     assert "Left out 2 models" in note.value and "**damaged**" in note.value and "**bad-json**" in note.value
     assert "None of the saved models can be used" in at.info[0].value
     assert len(at.get("page_link")) == 1

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from playwright.sync_api import Page, expect
 
 from core import data, store
 from tests.e2e.conftest import OUTPUT_DIR, REPO_ROOT, StreamlitServer, serving, wait_for_app
+from ui import identity
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +33,17 @@ BROKEN = {
     "fault-bad-json": "Expecting property name",  # meta.json = "{not json"
     "fault-no-model": "model.keras is missing",
 }
+
+
+# The browser these runs belong to (its cookie token): Predict and Compare start from shipped + mine.
+BROWSER = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+# Folders whose meta.json is never read (unreadable, or no model.keras beside it): nobody owns them, so they
+# are the class's and not shown by default.
+UNOWNED = ("fault-bad-json", "fault-no-model")
+
+
+def as_this_browser(page: Page, server: StreamlitServer) -> None:
+    page.context.add_cookies([{"name": identity.COOKIE, "value": BROWSER, "url": server.url}])
 
 
 def shipped_ids() -> list[str]:
@@ -46,6 +59,9 @@ def damaged_runs(tiny_model, tmp_path_factory) -> Path:
         shutil.copytree(tiny_model.path, root / name)
     model_file = root / "fault-truncated" / store.MODEL_FILE
     model_file.write_bytes(model_file.read_bytes()[: model_file.stat().st_size // 2])
+    for name in (GOOD, *BROKEN):  # this browser trained them
+        meta = store.ModelMeta.from_json((root / name / store.META_FILE).read_text())
+        (root / name / store.META_FILE).write_text(replace(meta, owner=identity.owner_of(BROWSER)).to_json())
     (root / "fault-bad-json" / store.META_FILE).write_text("{not json")
     (root / "fault-no-model" / store.MODEL_FILE).unlink()
     return root
@@ -59,10 +75,16 @@ def damaged_server(damaged_runs):
 
 def test_compare_ranks_the_working_models_and_names_the_broken(damaged_server, page):
     shipped = shipped_ids()
+    as_this_browser(page, damaged_server)
     page.goto(f"{damaged_server.url}/compare")
     expect(page.get_by_role("heading", name="Compare models")).to_be_visible(timeout=120_000)
     # The first visit loads every model and times it: allow for a cold server.
     expect(page.get_by_role("heading", name="Leaderboard")).to_be_visible(timeout=180_000)
+    wait_for_app(page)
+    # By default shipped and mine: the folder nobody owns is not even looked at ...
+    for model_id in UNOWNED:
+        expect(page.get_by_text(model_id)).to_have_count(0)
+    page.get_by_role("button", name=re.compile(r"^The class")).click()  # ... until the class's runs are shown
     wait_for_app(page)
 
     left_out = page.get_by_test_id("stAlertContentWarning").filter(has_text="left out of the leaderboard")
@@ -83,15 +105,20 @@ def test_compare_ranks_the_working_models_and_names_the_broken(damaged_server, p
 
 def test_predict_leaves_the_broken_out_and_predicts_with_the_rest(damaged_server, page):
     shipped = shipped_ids()
+    as_this_browser(page, damaged_server)
     page.goto(f"{damaged_server.url}/predict")
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Predict")).to_be_visible()
     # A cold server loads TensorFlow and every model once ("Preparing the models…"): the tabs follow.
     expect(page.get_by_role("tab", name="Test image")).to_be_visible(timeout=120_000)
     left_out = page.get_by_test_id("stAlertContentWarning").filter(has_text="that can't be used")
-    expect(left_out).to_contain_text(f"Left out {len(BROKEN)} models")
-    for model_id, reason in BROKEN.items():
+    mine = {model_id: reason for model_id, reason in BROKEN.items() if model_id not in UNOWNED}
+    expect(left_out).to_contain_text(f"Left out {len(mine)} model")
+    for model_id, reason in mine.items():
         expect(left_out.get_by_role("listitem").filter(has_text=model_id)).to_contain_text(reason)
+    # must NOT happen: a damaged folder nobody owns warns every visitor (it is only offered in the picker)
+    for model_id in UNOWNED:
+        expect(left_out.get_by_role("listitem").filter(has_text=model_id)).to_have_count(0)
 
     page.get_by_role("tab", name="Test image").click()
     good = page.locator(f".st-key-prediction-{GOOD}")
