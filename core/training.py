@@ -7,6 +7,7 @@ passes an ``on_progress`` callback.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
 import os
@@ -446,10 +447,9 @@ class TrainingJob:
         )
         artifact = store.save(model, meta, root, probabilities)
         if root.resolve() != store.SHIPPED_DIR.resolve():  # the class's runs folder keeps to its cap, oldest out
-            try:
+            # a bad cap setting or a busy file never costs the run that was just saved
+            with contextlib.suppress(ValueError, store.ArtifactError, OSError):
                 store.enforce_retention(root, keep=[artifact.model_id])
-            except (ValueError, store.ArtifactError, OSError):
-                pass  # a bad cap setting or a busy file never costs the run that was just saved
         return artifact
 
 
