@@ -8,7 +8,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = ("bench_data", "bench_training", "bench_quick", "bench_evaluate", "bench_predict", "bench_photos", "bench_memory")
+BENCHES = (
+    "bench_data",
+    "bench_training",
+    "bench_quick",
+    "bench_evaluate",
+    "bench_predict",
+    "bench_photos",
+    "bench_memory",
+)
 
 
 def main() -> int:

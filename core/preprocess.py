@@ -329,12 +329,17 @@ def _background_model(colour: np.ndarray) -> tuple[np.ndarray, float, float]:
         residual = np.sqrt(((samples - terms @ coefficients) ** 2).mean(axis=1))
     noise = 1.4826 * float(np.median(residual[inliers])) if inliers.any() else float(np.median(residual))
     fitted = float((residual <= max(3.0 * noise, 4.0)).mean())
-    # The surface on the whole image, term by term (broadcast rows and columns: no big matrix).
-    grid_u = (np.arange(width, dtype=np.float32) * u_scale - 1.0)[None, :, None]
-    grid_v = (np.arange(height, dtype=np.float32) * v_scale - 1.0)[:, None, None]
-    c = coefficients.astype(np.float32)[:, None, None, :]
-    background = c[0] + c[1] * grid_u + c[2] * grid_v + c[3] * grid_u**2 + c[4] * grid_v**2 + c[5] * grid_u * grid_v
-    return np.broadcast_to(background, colour.shape).astype(np.float32), noise, fitted
+    # The surface on the whole image: a row part plus a column part plus the cross term, so only
+    # two full-size operations (no (H, W, 6) design matrix).
+    c = coefficients.astype(np.float32)
+    grid_u = np.arange(width, dtype=np.float32) * u_scale - 1.0
+    grid_v = np.arange(height, dtype=np.float32) * v_scale - 1.0
+    along_u = c[0] + np.outer(grid_u, c[1]) + np.outer(grid_u**2, c[3])  # (W, C)
+    along_v = np.outer(grid_v, c[2]) + np.outer(grid_v**2, c[4])  # (H, C)
+    background = along_v[:, None, :] + along_u[None, :, :]
+    if used == 6:
+        background += np.outer(grid_v, grid_u)[..., None] * c[5]
+    return background, noise, fitted
 
 
 def _disk(radius: int) -> np.ndarray:
@@ -473,7 +478,7 @@ def preprocess_image(image: Image.Image, description: str = "", notes: list[str]
 
     # 4. The dataset's conversion: keep the object (and a pixel or two around it), trim, square.
     radius = max(1, round(max(mask.shape) * MORPHOLOGY_SHARE))
-    near = morphology.dilation(mask, _disk(radius)) if contrast >= 1.0 else mask
+    near = ndimage.binary_dilation(mask, _disk(radius)) if contrast >= 1.0 else mask
     scaled = np.where(near, difference, 0.0) / max(contrast, 1e-6)
     peak = float(scaled.max())
     foreground = scaled > FOREGROUND_LEVEL * peak if peak > 0 else mask
