@@ -4,8 +4,12 @@ Fashion-MNIST was made from shop photos (Xiao, Rasul and Vollgraf 2017): trim th
 scale the longest edge to 28 px, centre, negate, 8-bit grayscale. So a dataset garment is light
 on black, fills the frame edge to edge along its longest side (89% of test images span all 28
 pixels, so we add no margin by default) and its brightest pixel is ~255. A user's image differs
-in format, colour, polarity, framing and size; ``preprocess`` undoes those differences in that
-order and keeps each intermediate image, so the page can show what the model really sees.
+in format, colour, polarity, framing and size, and a photo's background is seldom flat:
+``preprocess`` fits the background from the image's border (tone, gradient, vignetting), takes
+each pixel's colour distance from it (so the background is 0 and the garment light, whatever its
+colour or polarity), finds the object with thresholds and morphology (scikit-image), then trims,
+squares, resizes and stretches. It keeps each intermediate image, so the page can show what the
+model really sees, and the ``ImageSigns`` that ``core.novelty`` reads as "not a garment".
 
 Every failure is an ``ImageError`` (a ``ValueError``) with a one-line message for a person.
 """
