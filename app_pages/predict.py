@@ -105,4 +105,6 @@ with results:
         heading, control = st.columns([3, 2], vertical_alignment="bottom")
         heading.markdown("#### Predictions")
         top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k")
-        glue.show_predictions(predictor.predict(prepared.image, top_k), true_label, weak=selection.weak_ids(asked))
+        predictions = predictor.predict(prepared.image, top_k)
+        glue.show_garment_doubts(prepared, predictions)
+        glue.show_predictions(predictions, true_label, weak=selection.weak_ids(asked))

@@ -14,8 +14,10 @@ BENCHES = (
     "bench_quick",
     "bench_evaluate",
     "bench_predict",
+    "bench_photos",
     "bench_memory",
     "bench_classroom",
+    "bench_lessons",
 )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from core import preprocess, store
+from core import novelty, preprocess, store
 from core.data import CLASS_NAMES, IMAGE_SIDE
 
 DEFAULT_TOP_K = 3
@@ -240,14 +240,25 @@ def load_predictor(model_id: str | None = None, roots: list[Path] | None = None)
     return Predictor(named, skipped=skipped)
 
 
+def garment_doubts(prepared: preprocess.Preprocessed, predictions: Sequence[ModelPrediction]) -> tuple[str, ...]:
+    """Plain-words reasons to think the image shows no garment (empty when it looks like one):
+    signs from the image itself and from the models' answers (see ``core.novelty``)."""
+    table = np.stack([p.probabilities for p in predictions]) if predictions else np.zeros((0, len(CLASS_NAMES)))
+    return novelty.warnings(prepared.signs, table)
+
+
 def as_json(
     prepared: preprocess.Preprocessed, predictions: Sequence[ModelPrediction], skipped: Sequence[Skipped] = ()
 ) -> dict[str, Any]:
     agreed = consensus(predictions)
+    doubts = garment_doubts(prepared, predictions)
     return {
         "input": prepared.description,
         "inverted": prepared.inverted,
-        "warnings": list(prepared.warnings),
+        # Ways the input is unlike the dataset, then (when there are any) why it may be no garment
+        # at all and what the models can and cannot tell.
+        "warnings": [*prepared.warnings, *doubts, *((novelty.ONLY_CLOTHING,) if doubts else ())],
+        "maybe_not_a_garment": bool(doubts),
         "predictions": [
             {
                 "model_id": p.model_id,

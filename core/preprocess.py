@@ -4,8 +4,12 @@ Fashion-MNIST was made from shop photos (Xiao, Rasul and Vollgraf 2017): trim th
 scale the longest edge to 28 px, centre, negate, 8-bit grayscale. So a dataset garment is light
 on black, fills the frame edge to edge along its longest side (89% of test images span all 28
 pixels, so we add no margin by default) and its brightest pixel is ~255. A user's image differs
-in format, colour, polarity, framing and size; ``preprocess`` undoes those differences in that
-order and keeps each intermediate image, so the page can show what the model really sees.
+in format, colour, polarity, framing and size, and a photo's background is seldom flat:
+``preprocess`` fits the background from the image's border (tone, gradient, vignetting), takes
+each pixel's colour distance from it (so the background is 0 and the garment light, whatever its
+colour or polarity), finds the object with thresholds and morphology (scikit-image), then trims,
+squares, resizes and stretches. It keeps each intermediate image, so the page can show what the
+model really sees, and the ``ImageSigns`` that ``core.novelty`` reads as "not a garment".
 
 Every failure is an ``ImageError`` (a ``ValueError``) with a one-line message for a person.
 """
@@ -21,6 +25,8 @@ from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+from skimage import morphology
 
 from core.data import IMAGE_SIDE
 
@@ -32,13 +38,19 @@ UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "gif", "bmp", "svg", "pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; the header is checked before any pixel is decoded
 MIN_SIDE = 8
-WORKING_SIDE = 448  # big images are shrunk to this first: 16x the output is plenty to find the object
+WORKING_SIDE = 192  # big images are shrunk to this first: ~7x the output is plenty to find the object
 DISPLAY_SIDE = 160  # the step images kept for display are at most this big
 MARGIN = 0.0  # empty border added around the object, as a fraction of its longest side (see above)
 FOREGROUND_LEVEL = 0.05  # a pixel is "object" above this fraction of the contrast (the dataset trimmed at 5%)
 LOW_CONTRAST = 24.0  # grey levels (of 255) between background and brightest object pixel
 NEARLY_BLANK = 0.003  # object fraction of the image below which it is "nearly blank"
 ALMOST_ALL_FOREGROUND = 0.9
+BORDER_SHARE = 0.02  # the border ring the background is fitted on, as a share of the shorter side
+MORPHOLOGY_SHARE = 0.012  # closing and margin radius, as a share of the longer side (2 px at 192)
+KEEP_PART_SHARE = 0.1  # parts of the object at least this share of the largest are kept (sandal straps)
+PIECE_SHARE = 0.0005  # parts counted as "pieces" (texture, noise) from this share of the image up
+EDGE_LEVEL = 0.15  # Sobel magnitude (of the contrast) that counts as a strong edge
+EDGE_SIDE = 160  # ... measured with the object's box at least this big (longest side)
 
 
 class ImageError(ValueError):
@@ -52,6 +64,26 @@ class Step(NamedTuple):
     image: np.ndarray
 
 
+@dataclass(frozen=True)
+class ImageSigns:
+    """What the image itself says about whether it shows one object on a plain background.
+
+    Measured while the background is removed, before any model runs; ``core.novelty`` turns
+    them (with the models' answers) into plain-words warnings.
+    """
+
+    contrast: float  # grey levels between the background and the object's strongest pixel
+    noise: float  # robust spread of the border around the fitted background (grey levels)
+    background_fit: float  # share of the border that the smooth background model explains
+    separability: float  # Otsu's effectiveness (0-1): how two-toned object vs background is
+    object_fraction: float  # share of the image the object covers
+    border_touch: float  # share of the image's border the object covers
+    pieces: int  # separate parts of the object (after closing small gaps)
+    kept_share: float  # share of the above-threshold pixels that the kept object holds
+    solidity: float  # object area / its convex hull's area
+    edge_density: float  # share of the object's box that is strong edges (texture, text)
+
+
 @dataclass(frozen=True, eq=False)
 class Preprocessed:
     image: np.ndarray  # (28, 28) float32 in [0, 1]: a light garment on black, like the dataset
@@ -59,6 +91,7 @@ class Preprocessed:
     warnings: tuple[str, ...]  # ways the input is unlike the dataset, one line each
     inverted: bool  # the input was dark on light and was negated
     description: str  # what came in, e.g. "JPEG, 1200×900, RGB"
+    signs: ImageSigns | None = None  # None for a dataset image (nothing was measured)
 
     def model_input(self) -> np.ndarray:
         """(1, 28, 28) float32 in 0-255: what every model takes (normalization is inside it)."""
@@ -255,27 +288,127 @@ def _flatten_fill(gray: np.ndarray, alpha: np.ndarray) -> float:
     return 0.0 if object_level >= 127.5 else 255.0
 
 
-def _border(values: np.ndarray) -> np.ndarray:
-    ring = max(1, round(min(values.shape) * 0.02))
-    return np.concatenate(
-        [values[:ring].ravel(), values[-ring:].ravel(), values[:, :ring].ravel(), values[:, -ring:].ravel()]
-    )
-
-
-def _is_dark_on_light(gray: np.ndarray, background: float) -> bool:
-    """Whether the pixels that stand out from the border are darker than it."""
-    deviation = np.abs(gray - background)
-    strongest = float(deviation.max())
-    if strongest < 1.0:
-        return background > 127.5
-    standing_out = gray[deviation > max(0.2 * strongest, 2.0)]
-    return float(standing_out.mean()) < background
-
-
 def _resize(values: np.ndarray, side: int) -> np.ndarray:
     """Antialiased resize of a float image (Lanczos widens its kernel when shrinking)."""
     image = Image.fromarray(values.astype(np.float32), "F")
     return np.asarray(image.resize((side, side), Image.Resampling.LANCZOS), dtype=np.float32)
+
+
+def _background_model(colour: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Fit the background from the image's border: (background (H, W, C), noise, share of border fitted).
+
+    A smooth surface per channel, ``a + bx + cy + dx² + ey² + fxy``: its colour, a linear
+    gradient and vignetting (a radial falloff is ``x² + y²``). Fitted by least squares, refitted
+    on the border pixels it explains (an object touching the border is left out), growing from a
+    flat colour to the full surface so that a border mostly covered by the object stays flat.
+    """
+    height, width = colour.shape[:2]
+    ring = max(1, round(min(height, width) * BORDER_SHARE))
+    on_ring = np.zeros((height, width), bool)
+    on_ring[:ring] = on_ring[-ring:] = on_ring[:, :ring] = on_ring[:, -ring:] = True
+    ys, xs = np.nonzero(on_ring)
+    every = max(1, len(ys) // 1500)  # plenty for six coefficients, and cheap
+    ys, xs = ys[::every], xs[::every]
+    samples = colour[ys, xs].astype(np.float64)
+    u_scale, v_scale = 2.0 / max(width - 1, 1), 2.0 / max(height - 1, 1)
+    u, v = xs * u_scale - 1.0, ys * v_scale - 1.0
+    terms = np.stack([np.ones_like(u), u, v, u * u, v * v, u * v], axis=-1)
+    coefficients = np.zeros((6, colour.shape[2]))
+    coefficients[0] = np.median(samples, axis=0)
+    used = 1
+    residual = np.sqrt(((samples - coefficients[0]) ** 2).mean(axis=1))
+    inliers = np.ones(len(samples), bool)
+    for used_next in (1, 3, 6, 6):
+        spread = 1.4826 * float(np.median(residual[inliers])) if inliers.any() else 0.0
+        inliers = residual <= max(3.0 * spread, 4.0)
+        if inliers.sum() < 8 * used_next or inliers.mean() < 0.5:
+            break
+        used = used_next
+        # The normal equations of a 6-term fit (with a whisker of ridge): a 6x6 solve, where
+        # np.linalg.lstsq's SVD cost milliseconds on a busy 2-core machine.
+        basis = terms[inliers, :used]
+        gram = basis.T @ basis + 1e-6 * np.eye(used)
+        coefficients = np.zeros((6, colour.shape[2]))
+        coefficients[:used] = np.linalg.solve(gram, basis.T @ samples[inliers])
+        residual = np.sqrt(((samples - terms @ coefficients) ** 2).mean(axis=1))
+    noise = 1.4826 * float(np.median(residual[inliers])) if inliers.any() else float(np.median(residual))
+    fitted = float((residual <= max(3.0 * noise, 4.0)).mean())
+    # The surface on the whole image: a row part plus a column part plus the cross term, so only
+    # two full-size operations (no (H, W, 6) design matrix).
+    c = coefficients.astype(np.float32)
+    grid_u = np.arange(width, dtype=np.float32) * u_scale - 1.0
+    grid_v = np.arange(height, dtype=np.float32) * v_scale - 1.0
+    along_u = c[0] + np.outer(grid_u, c[1]) + np.outer(grid_u**2, c[3])  # (W, C)
+    along_v = np.outer(grid_v, c[2]) + np.outer(grid_v**2, c[4])  # (H, C)
+    background = along_v[:, None, :] + along_u[None, :, :]
+    if used == 6:
+        background += np.outer(grid_v, grid_u)[..., None] * c[5]
+    return background, noise, fitted
+
+
+def _disk(radius: int) -> np.ndarray:
+    return morphology.disk(radius).astype(bool)
+
+
+def _object_mask(difference: np.ndarray, noise: float, contrast: float) -> tuple[np.ndarray, dict[str, float]]:
+    """Which pixels are the object: hysteresis on the difference from the background, Otsu's
+    threshold as the strong level, then closing, filled holes and the main parts only."""
+    from skimage import filters
+
+    strong = float(filters.threshold_otsu(difference))
+    separability = _otsu_effectiveness(difference, strong)
+    strong = max(strong, 3.0 * noise + 4.0, 0.1 * contrast)
+    weak = max(3.0 * noise + 3.0, 0.2 * strong)
+    above = filters.apply_hysteresis_threshold(difference, weak, strong)
+    radius = max(1, round(max(difference.shape) * MORPHOLOGY_SHARE))
+    closed = ndimage.binary_fill_holes(morphology.closing(above, _disk(radius)))
+    labels, count = ndimage.label(closed)
+    areas = np.bincount(labels.ravel())[1:] if count else np.zeros(0, int)
+    if not count:
+        return closed, {"separability": separability, "pieces": 0, "kept_share": 0.0}
+    keep = np.flatnonzero(areas >= KEEP_PART_SHARE * areas.max()) + 1
+    mask = np.isin(labels, keep)
+    counted = int((areas >= max(4, PIECE_SHARE * difference.size)).sum())
+    kept_share = float(mask.sum() / max(closed.sum(), 1))
+    return mask, {"separability": separability, "pieces": counted, "kept_share": kept_share}
+
+
+def _otsu_effectiveness(values: np.ndarray, threshold: float) -> float:
+    """Between-class over total variance at the threshold: 1 for two flat tones, ~0 for one smear."""
+    total = float(values.var())
+    if total <= 1e-9:
+        return 0.0
+    above = values > threshold
+    share = float(above.mean())
+    if share in (0.0, 1.0):
+        return 0.0
+    gap = float(values[above].mean()) - float(values[~above].mean())
+    return share * (1.0 - share) * gap * gap / total
+
+
+def _shape_signs(mask: np.ndarray, difference: np.ndarray, contrast: float) -> tuple[float, float, float]:
+    """(border touch, solidity, edge density) of the object, on a small copy of its mask."""
+    from skimage import filters
+    from skimage.morphology import convex_hull_image
+
+    edge = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+    border_touch = float(edge.mean())
+    step = max(1, max(mask.shape) // 96)
+    small = mask[::step, ::step]
+    solidity = float(small.sum() / max(convex_hull_image(small).sum(), 1)) if small.any() else 0.0
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return border_touch, solidity, 0.0
+    box = difference[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / max(contrast, 1e-6)
+    # A small object is enlarged (smoothly) to at least EDGE_SIDE pixels first, so that the same
+    # garment gives the same density at any size; a big one is measured as it is (shrinking
+    # would blur text away).
+    scale = max(1.0, EDGE_SIDE / max(box.shape))
+    size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
+    box = np.asarray(Image.fromarray(box.astype(np.float32), "F").resize(size, Image.Resampling.BILINEAR))
+    edges = filters.sobel(box) > EDGE_LEVEL
+    return border_touch, solidity, float(edges.mean())
 
 
 def preprocess_image(image: Image.Image, description: str = "", notes: list[str] | None = None) -> Preprocessed:
@@ -289,42 +422,48 @@ def preprocess_image(image: Image.Image, description: str = "", notes: list[str]
         image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
 
     if image.mode == "F":
-        gray = np.asarray(image, dtype=np.float32)
-        steps.append(Step("Original", _thumbnail(_as_uint8(gray))))
+        colour = np.asarray(image, dtype=np.float32)[..., None]
+        steps.append(Step("Original", _thumbnail(_as_uint8(colour[..., 0]))))
         alpha = None
     else:
         pixels = np.asarray(image)
         steps.append(Step("Original", _thumbnail(pixels)))
         values = pixels.astype(np.float32)
         alpha = values[..., 3] / 255.0 if image.mode == "RGBA" else None
-        # ITU-R 601 luma, the same weights as Pillow's convert("L")
-        gray = values if image.mode == "L" else values[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+        colour = values[..., None] if image.mode == "L" else values[..., :3]
+    # ITU-R 601 luma, the same weights as Pillow's convert("L")
+    luma_weights = np.array([0.299, 0.587, 0.114], np.float32) if colour.shape[2] == 3 else np.ones(1, np.float32)
 
     if alpha is not None and float(alpha.min()) < 0.98:
-        fill = _flatten_fill(gray, alpha)
-        gray = gray * alpha + fill * (1.0 - alpha)
+        fill = _flatten_fill(colour @ luma_weights, alpha)
+        colour = colour * alpha[..., None] + fill * (1.0 - alpha[..., None])
         shade = "black" if fill < 64 else "white" if fill > 192 else "grey"
-        steps.append(Step(f"On {shade}", _thumbnail(_as_uint8(gray))))
+        steps.append(Step(f"On {shade}", _thumbnail(_as_uint8(colour[..., 0] if colour.shape[2] == 1 else colour))))
         if float(alpha.sum()) < 1.0:
             warns.append("The image is fully transparent: there is nothing to see.")
 
-    steps.append(Step("Grayscale", _thumbnail(_as_uint8(gray))))
-    background = float(np.median(_border(gray)))
-    inverted = _is_dark_on_light(gray, background)
-    if inverted:
-        gray, background = 255.0 - gray, 255.0 - background
-        steps.append(Step("Inverted", _thumbnail(_as_uint8(gray))))
+    # 1. The background, from the border: its colour, gradient and vignetting.
+    background, noise, background_fit = _background_model(colour)
+    show = (lambda values: values[..., 0]) if colour.shape[2] == 1 else (lambda values: values)
+    steps.append(Step("Background (from the border)", _thumbnail(_as_uint8(show(background)))))
+    # 2. Flattened: how far each pixel is from the background, in any colour. A dark garment on
+    # white and a light one on black both come out light on black, as in the dataset.
+    difference = np.sqrt(((colour - background) ** 2).mean(axis=2))
+    contrast = float(difference.max())
+    steps.append(Step("Background removed", _thumbnail(_as_uint8(difference, 255.0 / max(contrast, 1.0)))))
 
-    # Background to 0 and the brightest object pixel to 1, as in the dataset.
-    contrast = float(gray.max()) - background
-    scaled = np.clip((gray - background) / max(contrast, 1e-6), 0.0, 1.0)
-    foreground = scaled > FOREGROUND_LEVEL
-    fraction = float(foreground.mean())
-    if contrast < 1.0 or not foreground.any():
+    # 3. The object: thresholds and morphology on the flattened image.
+    if contrast < 1.0:
+        mask, parts = np.ones(difference.shape, bool), {"separability": 0.0, "pieces": 0, "kept_share": 0.0}
         if not any("transparent" in text for text in warns):
             warns.append("The image is blank (one flat colour): there is nothing to classify.")
-        foreground = np.ones_like(foreground)
-    elif fraction < NEARLY_BLANK:
+    else:
+        mask, parts = _object_mask(difference, noise, contrast)
+        if not mask.any():
+            mask = difference >= contrast * 0.5
+    steps.append(Step("Object found", _thumbnail(_as_uint8(mask.astype(np.float32), 255))))
+    fraction = float(mask.mean())
+    if contrast >= 1.0 and fraction < NEARLY_BLANK:
         warns.append(
             f"The image is nearly blank: the object covers only {fraction:.2%} of it, so the prediction is a guess."
         )
@@ -337,10 +476,21 @@ def preprocess_image(image: Image.Image, description: str = "", notes: list[str]
             f"Very low contrast ({contrast:.0f} of 255 grey levels between object and background): "
             "the result may be mostly noise."
         )
+    luma = colour @ luma_weights
+    background_luma = background @ luma_weights
+    inverted = float((luma - background_luma)[mask].mean()) < 0 if mask.any() else False
 
+    # 4. The dataset's conversion: keep the object (and a pixel or two around it), trim, square.
+    radius = max(1, round(max(mask.shape) * MORPHOLOGY_SHARE))
+    near = ndimage.binary_dilation(mask, _disk(radius)) if contrast >= 1.0 else mask
+    scaled = np.where(near, difference, 0.0) / max(contrast, 1e-6)
+    peak = float(scaled.max())
+    foreground = scaled > FOREGROUND_LEVEL * peak if peak > 0 else mask
     rows = np.flatnonzero(foreground.any(axis=1))
     cols = np.flatnonzero(foreground.any(axis=0))
     cropped = scaled[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    if peak > 0:
+        cropped = cropped / peak
     steps.append(Step("Cropped", _thumbnail(_as_uint8(cropped, 255))))
 
     height, width = cropped.shape
@@ -354,12 +504,25 @@ def preprocess_image(image: Image.Image, description: str = "", notes: list[str]
     if min(image.size) < IMAGE_SIDE:
         warns.append(f"The image is smaller than {IMAGE_SIDE}×{IMAGE_SIDE}: it was enlarged and may look blurry.")
     small = np.clip(_resize(square, IMAGE_SIDE), 0.0, 1.0)
-    peak = float(small.max())
-    if peak > 0.05:
-        small = small / peak  # thin strokes fade when shrunk; the dataset's brightest pixel is ~255
+    top_value = float(small.max())
+    if top_value > 0.05:
+        small = small / top_value  # thin strokes fade when shrunk; the dataset's brightest pixel is ~255
     result = small.astype(np.float32)
     steps.append(Step("28×28 input", _as_uint8(result, 255)))
-    return Preprocessed(result, tuple(steps), tuple(dict.fromkeys(warns)), inverted, description)
+    border_touch, solidity, edge_density = _shape_signs(mask, difference, contrast)
+    signs = ImageSigns(
+        contrast=contrast,
+        noise=noise,
+        background_fit=background_fit,
+        separability=float(parts["separability"]),
+        object_fraction=fraction,
+        border_touch=border_touch,
+        pieces=int(parts["pieces"]),
+        kept_share=float(parts["kept_share"]),
+        solidity=solidity,
+        edge_density=edge_density,
+    )
+    return Preprocessed(result, tuple(steps), tuple(dict.fromkeys(warns)), inverted, description, signs)
 
 
 def preprocess(data: bytes) -> Preprocessed:

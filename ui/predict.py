@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from core import inference, preprocess, selection, store
+from core import inference, novelty, preprocess, selection, store
 from core.data import CLASS_NAMES
 from ui import charts, identity, loaders
 
@@ -183,6 +183,19 @@ def show_steps(prepared: preprocess.Preprocessed) -> None:
     st.caption(" · ".join(facts))
     for text in prepared.warnings:
         st.warning(text, icon="⚠️")
+
+
+def show_garment_doubts(prepared: preprocess.Preprocessed, predictions: Sequence[inference.ModelPrediction]) -> None:
+    """When the image looks like no garment: say why, in plain words, and what the models can tell."""
+    doubts = inference.garment_doubts(prepared, predictions)
+    if not doubts:
+        return
+    reasons = "\n".join(f"- {text.removeprefix(novelty.LEAD)}" for text in doubts)
+    st.warning(
+        f"**This may not be a garment.**\n{reasons}\n\n{novelty.ONLY_CLOTHING} "
+        "So read the answers below as a guess, not a recognition.",
+        icon="🙈",
+    )
 
 
 def _scores_frame(prediction: inference.ModelPrediction) -> pd.DataFrame:

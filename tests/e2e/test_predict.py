@@ -1,5 +1,6 @@
 """The Predict page in a real browser: a mouse stroke on the canvas, and uploads good and bad."""
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -67,7 +68,7 @@ def test_upload_a_good_photo_then_bad_files(app_server, page, tiny_model, datase
     uploader.set_input_files(files=[{"name": "boot.jpg", "mimeType": "image/jpeg", "buffer": photo}])
     expect(prediction).to_be_visible(timeout=60_000)
     expect(page.get_by_text("JPEG, 364×364, RGB · dark on light, so inverted")).to_be_visible()
-    expect(page.get_by_text("Inverted", exact=True)).to_be_visible()
+    expect(page.get_by_text("Background removed", exact=True)).to_be_visible()
 
     text = b"Shopping list:\n- 2 T-shirts\n- 1 pair of sneakers\n"
     uploader.set_input_files(files=[{"name": "notes.png", "mimeType": "image/png", "buffer": text}])
@@ -82,3 +83,31 @@ def test_upload_a_good_photo_then_bad_files(app_server, page, tiny_model, datase
     # must NOT happen: a traceback, or predictions for a file that isn't an image
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(prediction).to_have_count(0)
+
+
+def test_a_picture_of_no_garment_is_called_out_in_words(app_server, page, tiny_model, dataset):
+    from core import photo_set
+
+    open_predict(app_server, page)
+    page.get_by_role("tab", name="Upload").click()
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    prediction = page.locator(f".st-key-prediction-{tiny_model.model_id}")
+    doubt = page.get_by_text("This may not be a garment.")
+    rng = np.random.default_rng(7)
+
+    noise = photo_set.not_garment("noise", rng)
+    uploader.set_input_files(files=[{"name": "static.jpg", "mimeType": "image/jpeg", "buffer": noise}])
+    expect(prediction).to_be_visible(timeout=60_000)  # still answered, as a guess
+    expect(doubt).to_be_visible()
+    expect(page.get_by_text("grainy or textured")).to_be_visible()
+    expect(page.get_by_text("The models know only ten kinds of clothing")).to_be_visible()
+
+    boot = photo_set.garment_photo(dataset.x_test[0], rng, "colour")  # a tinted boot on a pastel gradient
+    uploader.set_input_files(files=[{"name": "boot.jpg", "mimeType": "image/jpeg", "buffer": boot}])
+    expect(page.get_by_text("Object found", exact=True)).to_be_visible(timeout=60_000)
+    expect(prediction).to_be_visible()
+    # must NOT happen: a garment photo called "not a garment", a traceback, an error box
+    expect(doubt).to_have_count(0)
+    expect(page.get_by_text("The models know only ten kinds of clothing")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)

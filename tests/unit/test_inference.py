@@ -208,7 +208,7 @@ def test_predict_file_gives_json_ready_results(tiny_model, tmp_path, dataset):
     result = inference.predict_file(str(image), top_k=4, model_id=tiny_model.model_id)
     assert json.loads(json.dumps(result)) == result
     assert result["image"] == str(image) and result["top_k"] == 4 and result["inverted"] is True
-    assert result["warnings"] == [] and result["skipped"] == []
+    assert result["warnings"] == [] and result["skipped"] == [] and result["maybe_not_a_garment"] is False
     (only,) = result["predictions"]
     assert only["model_id"] == tiny_model.model_id and only["display_name"] == tiny_model.meta.display_name
     assert [entry["class"] for entry in only["top_k"]][0] == "Ankle boot"
@@ -252,6 +252,22 @@ def test_cli_prints_json_for_a_good_image(tiny_model, runs_dir, tmp_path, datase
     assert result["top_k"] == 2
     assert tiny_model.model_id in [entry["model_id"] for entry in result["predictions"]]
     assert all(len(entry["top_k"]) == 2 for entry in result["predictions"])
+
+
+def test_cli_json_says_in_words_when_the_picture_is_no_garment(tiny_model, runs_dir, tmp_path):
+    """A checkerboard through the real CLI: `warnings` says why, and what the models can tell."""
+    from core import photo_set
+
+    image = tmp_path / "board.jpg"
+    image.write_bytes(photo_set.not_garment("checkerboard", np.random.default_rng(4)))
+    done = run_cli(str(image), "--model", tiny_model.model_id, runs_dir=runs_dir)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["maybe_not_a_garment"] is True
+    doubts = [text for text in result["warnings"] if text.startswith("This may not be a garment")]
+    assert doubts and all(text.endswith(".") for text in doubts)
+    assert result["warnings"][-1].startswith("The models know only ten kinds of clothing")
+    assert result["predictions"][0]["top_k"]  # still answered
 
 
 @pytest.mark.parametrize(
