@@ -233,7 +233,10 @@ def features(parts: Anatomy, images: np.ndarray, batch_size: int = 1000) -> np.n
     probe = keras.Model(network.inputs[0], parts.classifier.input)
     images = _as_batch(images)
     return np.concatenate(
-        [np.asarray(probe(images[start : start + batch_size], training=False)) for start in range(0, len(images), batch_size)]
+        [
+            np.asarray(probe(images[start : start + batch_size], training=False))
+            for start in range(0, len(images), batch_size)
+        ]
     ).astype(np.float32)
 
 
@@ -307,7 +310,12 @@ def save_embedding(artifact: store.Artifact, points: np.ndarray, method: str) ->
 
 
 def embedding(
-    artifact: store.Artifact, images: np.ndarray, model=None, *, method: str = DEFAULT_PROJECTION, use_cache: bool = True
+    artifact: store.Artifact,
+    images: np.ndarray,
+    model=None,
+    *,
+    method: str = DEFAULT_PROJECTION,
+    use_cache: bool = True,
 ) -> Embedding:
     """The test images' embedding map for one model: from its cache, or computed once and cached."""
     if not artifact.ok:

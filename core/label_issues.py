@@ -151,7 +151,9 @@ def load(path: Path = OOF_FILE) -> OutOfSample:
             folds = stored["folds"].astype(np.int8)
             recipe_fields = json.loads(str(stored["recipe"]))
     except (OSError, ValueError, KeyError) as error:
-        raise store.ArtifactError(f"{Path(path).name} is damaged ({error}); remake it with `make label-issues`.")
+        raise store.ArtifactError(
+            f"{Path(path).name} is damaged ({error}); remake it with `make label-issues`."
+        ) from error
     seconds = float(recipe_fields.pop("seconds", 0.0))
     if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES or folds.shape != (len(probabilities),):
         raise store.ArtifactError(f"{Path(path).name} holds arrays of the wrong shape; remake it.")
