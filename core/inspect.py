@@ -241,7 +241,8 @@ def features(parts: Anatomy, images: np.ndarray, batch_size: int = 1000) -> np.n
 
 
 def project(vectors: np.ndarray, method: str = DEFAULT_PROJECTION, seed: int = EMBEDDING_SEED) -> np.ndarray:
-    """(n, d) -> (n, 2) float32 with UMAP (umap-learn), t-SNE (openTSNE) or PCA (scikit-learn)."""
+    """(n, d) -> (n, 2) float32 with UMAP (umap-learn), t-SNE (openTSNE, a test-only dependency
+    for the benchmark's comparison) or PCA (scikit-learn)."""
     if method not in PROJECTIONS:
         raise ValueError(f"projection must be one of {', '.join(PROJECTIONS)} (got {method!r})")
     vectors = np.asarray(vectors, dtype=np.float32)
