@@ -185,8 +185,8 @@ def map_chart(points: pd.DataFrame) -> alt.Chart:
         alt.Chart(points)
         .mark_point(filled=True, size=18, opacity=0.7)
         .encode(
-            x=alt.X("x:Q", axis=None),
-            y=alt.Y("y:Q", axis=None),
+            x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),  # UMAP's coordinates mean nothing on their own
+            y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
             color=alt.Color("true:N", title="true class", sort=list(CLASS_NAMES), scale=alt.Scale(scheme="tableau10")),
             shape=alt.Shape(
                 "outcome:N", title="prediction", scale=alt.Scale(domain=["right", "wrong"], range=["circle", "cross"])
