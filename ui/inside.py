@@ -123,8 +123,7 @@ def first_layer(parts: ins.Anatomy) -> None:
     if parts.blocks[0].kind == "conv":
         st.markdown(f"**The first convolution's {len(weights)} filters** ({weights.shape[1]}×{weights.shape[2]})")
         st.caption("Red: positive weights, blue: negative. Each filter slides over the image looking for this pattern.")
-        pictures = [ev.difference_rgb(kernel, np.zeros_like(kernel), 14) for kernel in weights]
-        st.image(pictures, width=weights.shape[1] * 14)
+        st.image(_weight_mosaic(weights, scale=10))
         return
     strongest = np.argsort(-np.abs(weights).reshape(len(weights), -1).sum(axis=1))[:TEMPLATES_SHOWN]
     st.markdown(
@@ -134,7 +133,15 @@ def first_layer(parts: ins.Anatomy) -> None:
         "Each unit multiplies every pixel by a weight and adds them up. Red pixels push it up, blue pull it down: "
         "you can often see the outline of a garment (or the gap between two) it looks for."
     )
-    st.image([ev.difference_rgb(weights[unit], np.zeros_like(weights[unit]), 3) for unit in strongest], width=84)
+    st.image(_weight_mosaic(weights[strongest], scale=2))
+
+
+def _weight_mosaic(weights: np.ndarray, scale: int) -> np.ndarray:
+    """Weights as one picture: each tile scaled by its own largest weight (red +, blue -), white lines between."""
+    peaks = np.abs(weights).reshape(len(weights), -1).max(axis=1).reshape(-1, 1, 1)
+    scaled = np.divide(weights, peaks, out=np.zeros_like(weights, dtype=np.float32), where=peaks > 0)
+    mosaic = ins.tile(scaled, MAP_COLUMNS, pad=1, pad_value=0.0)
+    return ev.difference_rgb(mosaic, np.zeros_like(mosaic), scale)
 
 
 # -- the embedding map ----------------------------------------------------------------------------
