@@ -21,9 +21,27 @@ one_image, the_map = st.tabs(["🖼️ One image, layer by layer", "🗺️ Embe
 with one_image:
     chooser, why = st.columns([2, 3], gap="large")
     with chooser:
-        image, true_class, described = inside.pick_image(dataset)
+        source = inside.pick_source()
+        if source == inside.DRAW:
+            from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
+
+            st.space("medium")  # the canvas's own toolbar (undo, redo, clear) floats above it
+            canvas = st_canvas(
+                stroke_width=22,
+                stroke_color="#ffffff",
+                background_color="#000000",
+                height=224,
+                width=224,
+                drawing_mode="freedraw",
+                update_streamlit=True,
+                return_image_data=True,
+                key="inside_canvas",
+            )
+            image, true_class, described = inside.drawn_image(canvas.image_data, canvas.json_data)
+        else:
+            image, true_class, described = inside.pick_image(dataset, source)
     if image is None:
-        why.info("Upload an image to look inside the network with it.", icon="📁")
+        why.info("Draw or upload an image to look inside the network with it.", icon="✏️")
     else:
         with why:
             st.markdown(f"#### Why? ({described})")

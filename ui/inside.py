@@ -16,6 +16,7 @@ from core import inspect as ins
 from core import preprocess, store
 from core.data import CLASS_NAMES
 from ui import loaders
+from ui import predict as predict_glue
 
 INDEX_KEY = "inside_test_index"
 SOURCE_KEY = "inside_source"
@@ -31,12 +32,22 @@ def anatomy(model_id: str, stamp: float) -> ins.Anatomy:
     return ins.anatomy(loaders.model(model_id, stamp))
 
 
-def pick_image(dataset) -> tuple[np.ndarray | None, int | None, str]:
+TEST_IMAGE, DRAW, UPLOAD = "🎲 Test image", "✏️ Draw", "📁 Upload"
+
+
+def pick_source() -> str:
+    return st.segmented_control("Image", [TEST_IMAGE, DRAW, UPLOAD], default=TEST_IMAGE, key=SOURCE_KEY, required=True)
+
+
+def drawn_image(image_data: np.ndarray | None, json_data: dict | None) -> tuple[np.ndarray | None, None, str]:
+    """The canvas drawing, preprocessed exactly as on the Predict page."""
+    prepared = predict_glue.drawing_input(image_data, json_data)
+    return (None, None, "") if prepared is None else (prepared.image * 255.0, None, "your drawing")
+
+
+def pick_image(dataset, source: str) -> tuple[np.ndarray | None, int | None, str]:
     """A 28x28 image (0-255) from the test set or an upload; its true class when known; a description."""
-    source = st.segmented_control(
-        "Image", ["🎲 Test image", "📁 Upload"], default="🎲 Test image", key=SOURCE_KEY, required=True
-    )
-    if source == "📁 Upload":
+    if source == UPLOAD:
         file = st.file_uploader("Image file", type=list(preprocess.UPLOAD_EXTENSIONS), key=UPLOAD_KEY)
         st.caption("Turned into a 28×28 Fashion-MNIST-style image exactly as on the Predict page.")
         if file is None:

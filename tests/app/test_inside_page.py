@@ -45,3 +45,13 @@ def test_the_studio_cnn_is_looked_at_inside_its_mirror_wrapper():
     shown = texts(at)
     assert "averages its answer over the image and its mirror" in shown
     assert shown.count("**Convolution") + shown.count(". Convolution") >= 6
+
+
+def test_draw_and_upload_wait_for_an_image():
+    at = open_inside("cnn_quick")
+    at.segmented_control(key="inside_source").set_value("✏️ Draw").run()
+    assert not at.exception, [item.value for item in at.exception]
+    assert "Draw or upload an image" in texts(at)
+    assert "Activations, layer by layer" not in texts(at)  # nothing to look inside yet
+    at.segmented_control(key="inside_source").set_value("📁 Upload").run()
+    assert not at.exception and "Draw or upload an image" in texts(at)

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app
+from tests.e2e.test_predict import draw
 
 pytestmark = pytest.mark.e2e
 
@@ -58,3 +59,23 @@ def test_label_mistakes_page_shows_flagged_training_images(app_server, page):
     # must NOT happen
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def test_a_drawing_goes_through_the_layers(app_server, page):
+    page.goto(f"{app_server.url}/inside?model=cnn_shallow")
+    expect(page.get_by_role("heading", name="Inside a network")).to_be_visible(timeout=120_000)
+    wait_for_app(page)
+    page.locator(".st-key-inside_source").get_by_text("Draw").click()
+    canvas = page.locator(".st-key-inside_canvas canvas.upper-canvas")
+    expect(canvas).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Draw or upload an image")).to_be_visible()
+    # trousers: down one leg, across, down the other
+    draw(page, canvas, [(80, 30), (145, 30), (150, 210), (120, 210), (112, 90), (104, 210), (74, 210), (80, 30)])
+    expect(page.get_by_role("heading", name="Why? (your drawing)")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    expect(page.get_by_text("Grad-CAM: regions of the last convolution")).to_be_visible()
+    expect(page.get_by_text("Convolution conv2d_1")).to_be_visible()
+    # must NOT happen: an exception or an error box, or the invitation still showing
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_text("Draw or upload an image")).to_have_count(0)
