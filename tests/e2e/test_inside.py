@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from core import preprocess
 from tests.e2e.conftest import wait_for_app
 from tests.e2e.test_predict import draw
 
@@ -79,3 +80,25 @@ def test_a_drawing_goes_through_the_layers(app_server, page):
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
     expect(page.get_by_text("Draw or upload an image")).to_have_count(0)
+
+
+def test_an_upload_goes_through_the_layers_and_a_bad_file_gets_one_line(app_server, page, dataset):
+    page.goto(f"{app_server.url}/inside?model=mlp_128")
+    expect(page.get_by_role("heading", name="Inside a network")).to_be_visible(timeout=120_000)
+    wait_for_app(page)
+    page.locator(".st-key-inside_source").get_by_text("Upload").click()
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    expect(uploader).to_have_count(1)
+
+    photo = preprocess.render_as_photo(dataset.x_test[0])  # an ankle boot, enlarged, dark on white, JPEG
+    uploader.set_input_files(files=[{"name": "boot.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    why = page.get_by_role("heading", name="Why? (your upload boot.jpg)")
+    expect(why).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("first dense layer's templates")).to_be_visible()
+
+    text = b"Shopping list:\n- 2 T-shirts\n"
+    uploader.set_input_files(files=[{"name": "notes.png", "mimeType": "image/png", "buffer": text}])
+    expect(page.get_by_text("This file holds text, not an image")).to_be_visible(timeout=60_000)
+    # must NOT happen: a traceback, or a look inside for a file that is not an image
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(why).to_have_count(0)
