@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run dev test setup setup-test system-packages test-system-packages lint format zoo bench load clean
+.PHONY: run dev test setup setup-test system-packages test-system-packages lint format zoo bench load embeddings label-issues clean
 
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
@@ -52,6 +52,16 @@ format: setup-test
 # Retrain the shipped models in artifacts/ (see bench/train_zoo.py for the recipes).
 zoo: setup
 	$(PY) -m bench.train_zoo
+
+# The embedding map of every shipped model (artifacts/<id>/embedding.npz), timed in bench/results/embedding.md.
+embeddings: setup-test
+	$(PY) -m bench.bench_embedding
+
+# k-fold out-of-sample probabilities of the 60,000 training images (artifacts/train_oof_probabilities.npz),
+# then the label-issue ranking and its benchmark (bench/results/label_issues.md).
+label-issues: setup-test
+	$(PY) -m core.label_issues
+	$(PY) -m bench.bench_label_issues
 
 bench: setup-test
 	$(PY) -m bench.run_all

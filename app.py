@@ -11,6 +11,8 @@ st.navigation(
         st.Page("app_pages/train.py", title="Train", icon="🏋️"),
         st.Page("app_pages/lessons.py", title="Lessons", icon="🧪"),
         st.Page("app_pages/evaluate.py", title="Evaluate", icon="🔍"),
+        st.Page("app_pages/inside.py", title="Inside", icon="🔬"),
+        st.Page("app_pages/labels.py", title="Label mistakes", icon="🏷️"),
         st.Page("app_pages/predict.py", title="Predict", icon="🔮"),
         st.Page("app_pages/compare.py", title="Compare", icon="📊"),
         st.Page("app_pages/teacher.py", title="Teacher", icon="🧑‍🏫"),

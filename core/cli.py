@@ -1,4 +1,4 @@
-"""Headless commands for teachers and scripts: ``python -m core list|train|lesson|code|evaluate|predict``.
+"""Headless commands for teachers and scripts: ``python -m core list|train|lesson|code|evaluate|predict|embed|label-issues``.
 
 Human-readable progress goes to stderr; the result is one JSON line on stdout. Any
 expected failure (bad argument, missing data, broken model, bad image) prints one
@@ -122,6 +122,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_embed(args: argparse.Namespace) -> int:
+    from core import inspect
+
+    _print_json(inspect.embedding_for_cli(args.model_id, args.out))
+    return 0
+
+
+def cmd_label_issues(args: argparse.Namespace) -> int:
+    from core import label_issues
+
+    _print_json(label_issues.issues_for_cli(args.top))
+    return 0
+
+
 # The Train page's settings, under the same names (argparse turns --batch-size into batch_size).
 TRAIN_SETTINGS = (
     "epochs",
@@ -184,6 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--top-k", type=int, default=3)
     predict.add_argument("--model", help="only this model id")
     predict.set_defaults(run=cmd_predict)
+
+    embed = commands.add_parser("embed", help="2-D map of the test images' penultimate features, as CSV")
+    embed.add_argument("model_id")
+    embed.add_argument("--out", required=True, help="CSV file to write: index,x,y,true,predicted")
+    embed.set_defaults(run=cmd_embed)
+
+    issues = commands.add_parser("label-issues", help="likely label mistakes in the training set, as JSON")
+    issues.add_argument("--top", type=int, help="only the N most likely")
+    issues.set_defaults(run=cmd_label_issues)
     return parser
 
 

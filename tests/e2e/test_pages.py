@@ -18,6 +18,8 @@ PAGES = [
     ("", "Dataset", "Fashion-MNIST Studio", "Where the data came from"),
     ("train", "Train", "Train a model", "parameters with these settings"),
     ("evaluate", "Evaluate", "Evaluate a model", "Test accuracy"),
+    ("inside", "Inside", "Inside a network", "Activations, layer by layer"),
+    ("labels", "Label mistakes", "Label mistakes in the training set", "Showing 36 of"),
     ("predict", "Predict", "Predict", "What the model sees"),
     ("compare", "Compare", "Compare models", "Leaderboard"),
 ]

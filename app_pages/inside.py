@@ -1,0 +1,82 @@
+"""Inside: what a network computes for one image, and how it arranges all 10,000 test images."""
+
+import streamlit as st
+
+from ui import evaluate as ev_ui
+from ui import inside, loaders, widgets
+
+st.title("🔬 Inside a network")
+st.caption(
+    "Follow one image through the layers: what each convolution responds to, what the first layer learned, "
+    "and where the decision comes from. Then see how the model arranges all 10,000 test images."
+)
+dataset = widgets.require_dataset()
+artifacts = widgets.require_models("appear here")
+artifact = ev_ui.pick_model(artifacts)
+stamp = ev_ui.require_model(artifact)
+model = loaders.model(artifact.model_id, stamp)
+parts = inside.anatomy(artifact.model_id, stamp)
+
+one_image, the_map = st.tabs(["🖼️ One image, layer by layer", "🗺️ Embedding map"])
+with one_image:
+    chooser, why = st.columns([2, 3], gap="large")
+    with chooser:
+        source = inside.pick_source()
+        if source == inside.DRAW:
+            from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
+
+            st.space("medium")  # the canvas's own toolbar (undo, redo, clear) floats above it
+            canvas = st_canvas(
+                stroke_width=22,
+                stroke_color="#ffffff",
+                background_color="#000000",
+                height=224,
+                width=224,
+                drawing_mode="freedraw",
+                update_streamlit=True,
+                return_image_data=True,
+                key="inside_canvas",
+            )
+            image, true_class, described = inside.drawn_image(canvas.image_data, canvas.json_data)
+        else:
+            image, true_class, described = inside.pick_image(dataset, source)
+    if image is None:
+        why.info("Draw or upload an image to look inside the network with it.", icon="✏️")
+    else:
+        with why:
+            st.markdown(f"#### Why? ({described})")
+            predicted = inside.prediction_line(model, image, true_class)
+            inside.explanations(model, parts, image, predicted)
+        layers, weights = st.columns([3, 2], gap="large")
+        with layers:
+            st.markdown("#### Activations, layer by layer")
+            inside.activation_grids(parts, image)
+        with weights:
+            st.markdown("#### What the first layer learned")
+            inside.first_layer(parts)
+
+with the_map:
+    result = ev_ui.require_evaluation(artifact, stamp)
+    mapped = inside.require_embedding(artifact, stamp)
+    if mapped is not None:
+        st.caption(
+            f"Each dot is a test image placed by its penultimate-layer features ({mapped.method.upper()}): images the "
+            "model finds alike sit together. Colour: true class; crosses: misclassified. Hover a dot to see its "
+            "image; drag a box to open every image inside it below."
+        )
+        shown = st.slider("Dots drawn (all mistakes, then a sample)", 2_000, 10_000, 3_000, 1_000, key="inside_dots")
+        points = inside.map_points(mapped, result, shown)
+        event = st.altair_chart(
+            inside.map_chart(points), on_select="rerun", selection_mode=inside.BRUSH, key="inside_map"
+        )
+        region = inside.selected_region(event)
+        if region is None:
+            st.info("Drag a box on the map to see the images inside it.", icon="🔲")
+        else:
+            ev_ui.gallery(
+                dataset.x_test,
+                inside.in_region(mapped, result, region),
+                show_pair=True,
+                empty="No test images inside that box.",
+                order="mistakes first",
+            )

@@ -1,0 +1,73 @@
+"""Streamlit glue of the Label mistakes page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import evaluation as ev
+from core import label_issues, store
+from core.data import CLASS_NAMES
+
+ANY = "any"
+ANY_CLASS_CHOICES = [ANY, *CLASS_NAMES]
+SCALE = 3
+
+
+@st.cache_resource(show_spinner=False)
+def ranking() -> pd.DataFrame:
+    """cleanlab's ranking of the shipped out-of-sample probabilities, once per server."""
+    from core import data
+
+    dataset = data.load()
+    stored = label_issues.load()
+    if len(stored.probabilities) != len(dataset.y_train):
+        raise store.ArtifactError("the stored probabilities do not match the training set; run `make label-issues`")
+    return label_issues.rank(dataset.y_train, stored.probabilities)
+
+
+def require_ranking(dataset) -> pd.DataFrame:
+    try:
+        with st.spinner("Ranking the 60,000 training labels with cleanlab…", show_time=True):
+            return ranking()
+    except store.ArtifactError as error:
+        st.error(f"**No label-issue scores available.** {error}", icon="🏷️")
+        st.stop()
+
+
+def summary(ranked: pd.DataFrame, total: int) -> str:
+    pairs = ranked.groupby(["given", "suggested"]).size().sort_values(ascending=False).head(3)
+    common = ", ".join(f"{CLASS_NAMES[g]} → {CLASS_NAMES[s]} ({n})" for (g, s), n in pairs.items())
+    return (
+        f"**{len(ranked):,} of {total:,} training images** ({len(ranked) / total:.1%}) are flagged as likely "
+        f"mislabeled. Most common: {common}. Many are hard cases (a shirt or a T-shirt?); the top of the list "
+        "is where real mistakes hide: dresses labelled Shirt, a photo of a whole person, a garment cut in half."
+    )
+
+
+def filtered(ranked: pd.DataFrame, given: str, suggested: str) -> pd.DataFrame:
+    keep = np.ones(len(ranked), dtype=bool)
+    if given != ANY:
+        keep &= ranked["given"].to_numpy() == CLASS_NAMES.index(given)
+    if suggested != ANY:
+        keep &= ranked["suggested"].to_numpy() == CLASS_NAMES.index(suggested)
+    return ranked[keep]
+
+
+def gallery(images: np.ndarray, shown: pd.DataFrame, total: int) -> None:
+    if not len(shown):
+        st.info("No flagged images with these labels.", icon="🫙")
+        return
+    st.caption(
+        f"Showing {len(shown)} of {total:,}, most likely mistake first. Score: the out-of-sample probability of "
+        "the given label (lower is more suspicious)."
+    )
+    st.image(
+        [ev.grayscale_rgb(images[row.index], SCALE) for row in shown.itertuples()],
+        caption=[
+            f"#{row.index}: {CLASS_NAMES[row.given]} → {CLASS_NAMES[row.suggested]}? · {row.score:.3f}"
+            for row in shown.itertuples()
+        ],
+        width=28 * SCALE * 2,
+    )
