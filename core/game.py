@@ -103,9 +103,7 @@ def pools(probabilities: Mapping[str, np.ndarray], labels: np.ndarray) -> tuple[
     return np.flatnonzero(easy), np.flatnonzero(hard)
 
 
-def make_game(
-    seed: int, probabilities: Mapping[str, np.ndarray], labels: np.ndarray, size: int = GAME_SIZE
-) -> Game:
+def make_game(seed: int, probabilities: Mapping[str, np.ndarray], labels: np.ndarray, size: int = GAME_SIZE) -> Game:
     """``size`` test images for this seed: half easy, half hard, shuffled; never fewer than ``size``.
 
     When a pool is too small (few or no models to judge by), the rest come from the other pool, then from

@@ -71,7 +71,11 @@ def test_scoring_counts_known_answers():
 
 @pytest.mark.parametrize(
     ("answers", "message"),
-    [([0, 1, 2, 3], "4 answers for 5 images"), ([0, 1, None, 3, 4], "one of the 10 classes"), ([0, 1, 2, 3, 10], "one of the 10 classes")],
+    [
+        ([0, 1, 2, 3], "4 answers for 5 images"),
+        ([0, 1, None, 3, 4], "one of the 10 classes"),
+        ([0, 1, 2, 3, 10], "one of the 10 classes"),
+    ],
 )
 def test_missing_or_impossible_answers_are_refused(answers, message):
     with pytest.raises(ValueError, match=message):
