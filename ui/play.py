@@ -145,6 +145,7 @@ def show_scores(board: list[game.Score]) -> None:
     st.dataframe(
         table.drop(columns="kind"),
         hide_index=True,
+        height="content",  # every player, no inner scrolling
         column_config={"accuracy": st.column_config.NumberColumn(format="percent")},
         key="play-score-table",
     )
@@ -155,22 +156,20 @@ def show_scores(board: list[game.Score]) -> None:
 
 
 def show_mistakes(board: list[game.Score], played: game.Game, images: np.ndarray, labels: np.ndarray) -> None:
-    """For the learner and each model, the images it got wrong, each with its answer and the truth."""
-    for item in board:
-        if item.kind == "people":
-            continue
+    """For the learner (first) and each model, the images it got wrong, each with its answer and the truth."""
+    for item in sorted((item for item in board if item.kind != "people"), key=lambda item: item.kind != "you"):
         title = f"{item.player}: {len(item.wrong)} wrong"
         with st.expander(title, expanded=item.kind == "you" and bool(item.wrong)):
             if not item.wrong:
                 st.write("Nothing wrong: every image right.")
                 continue
             st.image(
-                [widgets.crisp(images[played.indices[position]]) for position in item.wrong],
+                [widgets.crisp(images[played.indices[position]], 4) for position in item.wrong],
                 caption=[
                     f"{image_label(position)}: said {CLASS_NAMES[item.answers[position]]}, "
                     f"is {CLASS_NAMES[int(labels[played.indices[position]])]}"
                     for position in item.wrong
                 ],
-                width=84,
+                width=120,
                 clamp=True,
             )
