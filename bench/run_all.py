@@ -14,6 +14,7 @@ BENCHES = (
     "bench_quick",
     "bench_evaluate",
     "bench_predict",
+    "bench_play",
     "bench_memory",
     "bench_classroom",
 )
