@@ -20,6 +20,7 @@ PAGES = [
     ("evaluate", "Evaluate", "Evaluate a model", "Test accuracy"),
     ("predict", "Predict", "Predict", "What the model sees"),
     ("compare", "Compare", "Compare models", "Leaderboard"),
+    ("play", "Beat the model", "Beat the model", "Show my score"),
 ]
 
 
