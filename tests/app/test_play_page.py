@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import game
+from core import game, store
 from core.data import CLASS_NAMES
 from tests.conftest import REPO_ROOT
 from ui import play
@@ -99,3 +99,14 @@ def test_the_same_game_number_shows_the_same_images(app, played):
     again = open_game(AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120).run(), SEED)
     assert len(first) == game.GAME_SIZE
     assert [image.proto.imgs[0].url for image in again.image] == first
+
+
+def test_without_shipped_predictions_people_still_play(app, dataset, tmp_path, monkeypatch):
+    """No cached predictions (a fresh clone without them): random test images, no model plays, no exception."""
+    monkeypatch.setattr(store, "SHIPPED_DIR", tmp_path / "no-shipped-models")
+    open_game(app)
+    assert any("No shipped model has cached test predictions" in info.value for info in app.info)
+    alone = game.make_game(SEED, {}, dataset.y_test)
+    answer(app, alone, [int(dataset.y_test[index]) for index in alone.indices])
+    assert your_score(app) == f"{game.GAME_SIZE}/{game.GAME_SIZE}"
+    assert [expander.label for expander in app.expander] == ["You: 0 wrong"]
