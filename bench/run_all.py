@@ -15,6 +15,7 @@ BENCHES = (
     "bench_evaluate",
     "bench_predict",
     "bench_photos",
+    "bench_play",
     "bench_memory",
     "bench_classroom",
     "bench_lessons",

@@ -22,6 +22,7 @@ PAGES = [
     ("labels", "Label mistakes", "Label mistakes in the training set", "Showing 36 of"),
     ("predict", "Predict", "Predict", "What the model sees"),
     ("compare", "Compare", "Compare models", "Leaderboard"),
+    ("play", "Beat the model", "Beat the model", "Show my score"),
 ]
 
 
