@@ -9,7 +9,7 @@ on this machine; ``ray://…`` or ``host:port`` joins one), ``RayBackend.run`` s
 - inside, an ordinary in-process ``TrainingJob`` trains, evaluates and saves into the worker's own temporary
   folder; its progress callback reports each snapshot to a small per-job actor, whose answer carries the
   stop flag back (Stop is graceful first; ``ray.cancel(force=True)`` after a grace period);
-- the app side polls that actor and mirrors the snapshot into the app's job, so the page, the queue and the
+- the app side polls that actor and mirrors each snapshot into the app's job, so the page, the queue and the
   teacher's view read the same ``Progress`` as ever;
 - the finished model comes back as bytes (``model.keras``, meta, test probabilities), and the app server saves
   it with ``store.save`` (atomic), so workers need no shared filesystem.
@@ -49,6 +49,10 @@ class BackendError(RuntimeError):
     """The configured backend cannot be used; the message says what to install or change."""
 
 
+def this_node() -> str:
+    return socket.gethostname()
+
+
 class Backend(Protocol):
     name: str
 
@@ -73,18 +77,20 @@ class InProcessBackend:
 
 
 class _Reporter:
-    """One per job, on the cluster: holds the latest snapshot; its answer tells the worker to stop."""
+    """One per job, on the cluster: keeps the reports the app side has not read yet; its answer to each report
+    tells the worker whether to stop."""
 
     def __init__(self) -> None:
-        self.latest: dict | None = None
+        self.pending: list[dict] = []
         self.stop = False
 
     def report(self, payload: dict) -> bool:
-        self.latest = payload
+        self.pending.append(payload)
         return self.stop
 
-    def read(self) -> dict | None:
-        return self.latest
+    def drain(self) -> list[dict]:
+        reports, self.pending = self.pending, []
+        return reports
 
     def request_stop(self) -> None:
         self.stop = True
@@ -260,8 +266,7 @@ class RayBackend:
         cancelled = False
         while True:
             done, _ = ray.wait([task], timeout=POLL_SECONDS)
-            payload = ray.get(reporter.read.remote())
-            if payload:
+            for payload in ray.get(reporter.drain.remote()):  # every report, in order: no epoch end is skipped
                 self._mirror(job, payload)
             if done:
                 return ray.get(task)

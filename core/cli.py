@@ -29,9 +29,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core import data, training, zoo
+    from core import backends, data, training, zoo
 
     spec = zoo.get_spec(args.arch)
+    if args.ray_address and args.backend != "ray":
+        raise ValueError("--ray-address needs --backend ray.")
+    backend = backends.RayBackend(args.ray_address or backends.LOCAL) if args.backend == "ray" else None
     overrides = {
         name: value
         for name, value in (
@@ -56,7 +59,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             last_line[0] = line
 
     job = training.TrainingJob(
-        spec, hp, args.name or spec.key, root=Path(args.out) if args.out else None, on_progress=report
+        spec,
+        hp,
+        args.name or spec.key,
+        root=Path(args.out) if args.out else None,
+        on_progress=report,
+        backend=backend,
     )
     result = job.run(dataset)
     _print_json(
@@ -66,6 +74,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             "test_accuracy": result.test_accuracy,
             "train_seconds": round(result.seconds, 2),
             "message": result.message,
+            "backend": args.backend,
+            "node": result.where.removeprefix("Ray node ") if backend else backends.this_node(),
         }
     )
     return 0 if result.state == training.DONE else 1
@@ -99,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int)
     train.add_argument("--name", help="model name (default: the architecture key)")
     train.add_argument("--out", help="folder to save into (default: artifacts/runs)")
+    train.add_argument(
+        "--backend",
+        choices=("in-process", "ray"),
+        default="in-process",
+        help="where to train: this process (default) or a Ray cluster (needs requirements-ray.txt)",
+    )
+    train.add_argument("--ray-address", help="the Ray cluster to join, e.g. 10.0.0.5:6379 (default: start a local one)")
     train.set_defaults(run=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="accuracy and per-class report of a saved model")
