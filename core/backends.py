@@ -327,7 +327,7 @@ class RayBackend:
             elapsed=answer["seconds"],
             model_id=artifact.model_id,
             test_accuracy=artifact.meta.test_accuracy,
-            message=f"Saved as {artifact.model_id}.",
+            message=f"Saved as {artifact.model_id}; trained on {where}.",
         )
         return job.snapshot()
 
