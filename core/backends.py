@@ -7,8 +7,8 @@ on this machine; ``ray://…`` or ``host:port`` joins one), ``RayBackend.run`` s
 - the task asks for ``FASHION_STUDIO_RAY_CPUS_PER_JOB`` CPUs (default 1) and
   ``FASHION_STUDIO_RAY_GPUS_PER_JOB`` GPUs (default 0), and is never retried (a crash is a failure to report);
 - inside, an ordinary in-process ``TrainingJob`` trains, evaluates and saves into the worker's own temporary
-  folder; its progress callback reports each snapshot to a small per-job actor, whose answer carries the
-  stop flag back (Stop is graceful first; ``ray.cancel(force=True)`` after a grace period);
+  folder; its progress callback reports each snapshot to a reporter actor (one per app process), whose
+  answer carries the stop flag back (Stop is graceful first; ``ray.cancel(force=True)`` after a grace period);
 - the app side polls that actor and mirrors each snapshot into the app's job, so the page, the queue and the
   teacher's view read the same ``Progress`` as ever;
 - the finished model comes back as bytes (``model.keras``, meta, test probabilities), and the app server saves
@@ -77,26 +77,36 @@ class InProcessBackend:
 
 
 class _Reporter:
-    """One per job, on the cluster: keeps the reports the app side has not read yet; its answer to each report
-    tells the worker whether to stop."""
+    """One per app process, on the cluster (an actor is a process of its own: one per job would cost each run
+    a Python start-up). Keeps each job's reports until the app side reads them; the answer to a report tells
+    the worker whether to stop."""
 
     def __init__(self) -> None:
-        self.pending: list[dict] = []
-        self.stop = False
+        self.pending: dict[str, list[dict]] = {}
+        self.stops: set[str] = set()
 
-    def report(self, payload: dict) -> bool:
-        self.pending.append(payload)
-        return self.stop
+    def report(self, job_id: str, payload: dict) -> bool:
+        self.pending.setdefault(job_id, []).append(payload)
+        return job_id in self.stops
 
-    def drain(self) -> list[dict]:
-        reports, self.pending = self.pending, []
-        return reports
+    def drain(self, job_id: str) -> list[dict]:
+        return self.pending.pop(job_id, [])
 
-    def request_stop(self) -> None:
-        self.stop = True
+    def request_stop(self, job_id: str) -> None:
+        self.stops.add(job_id)
+
+    def forget(self, job_id: str) -> None:
+        self.pending.pop(job_id, None)
+        self.stops.discard(job_id)
 
 
-def _train_on_worker(arch: str, spec, hp, model_name: str, dataset, reporter, cpus: int) -> dict:
+def _warm_up() -> None:
+    import tensorflow  # noqa: F401
+
+    import core.training  # noqa: F401
+
+
+def _train_on_worker(arch: str, spec, hp, model_name: str, dataset, reporter, job_id: str, cpus: int) -> dict:
     """Runs inside a Ray worker: an ordinary in-process job, saved into a temporary folder, returned as bytes."""
     import ray
 
@@ -125,7 +135,7 @@ def _train_on_worker(arch: str, spec, hp, model_name: str, dataset, reporter, cp
             with worker_job._lock:
                 epoch_seconds = list(worker_job._epoch_seconds)
             payload = {"progress": progress, "epoch_seconds": epoch_seconds, **where}
-            if ray.get(reporter.report.remote(payload)):
+            if ray.get(reporter.report.remote(job_id, payload)):
                 worker_job.request_stop()
 
         worker_job.on_progress = forward
@@ -165,6 +175,8 @@ class RayBackend:
         self._reporter_class = None
         self.worker_pids: dict[str, int] = {}  # job id -> the worker's process id (tests kill it)
         self._last_seen: dict[str, tuple] = {}
+        self._reporter_actor = None
+        self._ray = None
 
     def describe(self) -> str:
         return "a local Ray cluster" if self.address == LOCAL else f"the Ray cluster at {self.address}"
@@ -190,9 +202,8 @@ class RayBackend:
                     "ignore_reinit_error": True,
                     "runtime_env": {"py_modules": [str(CORE_DIR)], "env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2"}},
                 }
-                if self.address != LOCAL:
-                    options["address"] = self.address
-                else:  # the object store only holds the dataset (55 MB) and returned models
+                options["address"] = self.address  # "local": always a new cluster, never one `ray start` left
+                if self.address == LOCAL:  # the object store only holds the dataset (55 MB) and returned models
                     options.update(num_cpus=self.local_cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES)
                 try:
                     ray.init(**options)
@@ -201,6 +212,10 @@ class RayBackend:
             if self._remote_train is None:
                 self._remote_train = ray.remote(max_retries=0)(_train_on_worker)
                 self._reporter_class = ray.remote(num_cpus=0)(_Reporter)
+                self._reporter_actor = self._reporter_class.remote()  # its process starts while students type
+                # a first worker imports TensorFlow now (about 5 s), not when the first student presses Start
+                ray.remote(num_cpus=self.cpus_per_job, num_gpus=self.gpus_per_job, max_retries=0)(_warm_up).remote()
+            self._ray = ray
         return ray
 
     @property
@@ -216,6 +231,18 @@ class RayBackend:
         if self.gpus_per_job:
             by_cpu = min(by_cpu, int(total.get("GPU", 0) // self.gpus_per_job))
         return max(1, by_cpu)
+
+    def _reporter(self):
+        """The process's reporter actor, made on first use and again if its node went away."""
+        with self._lock:
+            if self._reporter_actor is not None:
+                try:
+                    self._ray.get(self._reporter_actor.drain.remote(""), timeout=10)
+                except Exception:
+                    self._reporter_actor = None
+            if self._reporter_actor is None:
+                self._reporter_actor = self._reporter_class.remote()
+            return self._reporter_actor
 
     def _dataset(self, ray, dataset: FashionMNIST):
         with self._lock:
@@ -235,7 +262,7 @@ class RayBackend:
         reporter = task = None
         try:
             ray = self.connect()
-            reporter = self._reporter_class.remote()
+            reporter = self._reporter()
             arch = job.spec.key
             from core import zoo
 
@@ -247,6 +274,7 @@ class RayBackend:
                 job.model_name,
                 self._dataset(ray, dataset),
                 reporter,
+                job.id,
                 max(1, int(self.cpus_per_job)),
             )
             answer = self._follow(ray, job, task, reporter)
@@ -255,7 +283,7 @@ class RayBackend:
         finally:
             if reporter is not None:
                 with contextlib.suppress(Exception):  # it may have died with its node
-                    ray.kill(reporter)
+                    reporter.forget.remote(job.id)
             self.worker_pids.pop(job.id, None)
             self._last_seen.pop(job.id, None)
         return self._finish(job, answer, dataset)
@@ -266,13 +294,13 @@ class RayBackend:
         cancelled = False
         while True:
             done, _ = ray.wait([task], timeout=POLL_SECONDS)
-            for payload in ray.get(reporter.drain.remote()):  # every report, in order: no epoch end is skipped
+            for payload in ray.get(reporter.drain.remote(job.id)):  # every report, in order: no epoch end is skipped
                 self._mirror(job, payload)
             if done:
                 return ray.get(task)
             if job.stop_requested:
                 if stop_sent is None:
-                    reporter.request_stop.remote()
+                    reporter.request_stop.remote(job.id)
                     stop_sent = time.monotonic()
                 elif not cancelled and time.monotonic() - stop_sent > STOP_GRACE_SECONDS:
                     ray.cancel(task, force=True)
