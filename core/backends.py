@@ -396,6 +396,8 @@ def _save_returned(job: TrainingJob, answer: dict):
 
 def _explain(error: BaseException) -> str:
     """One readable sentence for the errors Ray raises, without its multi-page tracebacks."""
+    if isinstance(error, BackendError):
+        return str(error)
     kind = type(error).__name__
     if kind in ("WorkerCrashedError", "NodeDiedError", "OwnerDiedError"):
         return "the worker training this run died (killed, out of memory, or its machine left the cluster)."
