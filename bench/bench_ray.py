@@ -116,7 +116,11 @@ def main() -> None:
         f" {spec.name}, {args.epochs} epochs on {args.subset:,} examples. Ray {_ray_version()}; the two-node"
         f" cluster took {connect_seconds:.1f} s to join (once per app process). Nodes seen: {where}.\n\n"
         f"The CPU was shared with other work while this ran (load average {load[0]:.1f}, {load[1]:.1f},"
-        f" {load[2]:.1f} at the end), so read the figures as rough.\n\n{table}\n"
+        f" {load[2]:.1f} at the end), so read the figures as rough.\n\n{table}\n\n"
+        "How to read it: *one job* compares the same run in-process and on the cluster (the overhead: worker start"
+        " on the first run, then the model's bytes back and the save); *two jobs* are two browsers pressing Start"
+        " together: one after the other in the in-process queue (1 slot), side by side on the cluster (one slot per"
+        " node). Both nodes run on this one machine, so they show the same name.\n"
     )
     print(table)
 

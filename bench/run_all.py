@@ -16,6 +16,7 @@ BENCHES = (
     "bench_predict",
     "bench_memory",
     "bench_classroom",
+    "bench_ray",
 )
 
 
