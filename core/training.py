@@ -444,6 +444,8 @@ class TrainingQueue:
             job.reserved_id = store.unique_id(job.root or store.runs_dir(), job.model_name, taken=reserved)
             self.jobs[job.id] = job
             job.backend = job.backend or self.backend
+            if job.backend is not None:
+                job._where = job.backend.describe()  # a waiting run is not on "this server" either
             self._waiting.append((job, dataset))
             job.queue_status = lambda: self.status(job.id)
             self._dispatch()
