@@ -39,8 +39,8 @@ $(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(PY) -m pip install -q -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-ray.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements-dev.txt -r requirements-ray.txt
 	touch $@ $(VENV)/.runtime-installed
 
 lint: setup-test

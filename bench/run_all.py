@@ -19,6 +19,7 @@ BENCHES = (
     "bench_memory",
     "bench_classroom",
     "bench_lessons",
+    "bench_ray",
 )
 
 

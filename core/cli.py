@@ -42,9 +42,12 @@ def hyperparameters(args: argparse.Namespace):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core import data, training
+    from core import backends, data, training
 
     spec, hp = hyperparameters(args)
+    if args.ray_address and args.backend != "ray":
+        raise ValueError("--ray-address needs --backend ray.")
+    backend = backends.RayBackend(args.ray_address or backends.LOCAL) if args.backend == "ray" else None
     dataset = data.load()
     last_line = [""]
 
@@ -57,7 +60,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             last_line[0] = line
 
     job = training.TrainingJob(
-        spec, hp, args.name or spec.key, root=Path(args.out) if args.out else None, on_progress=report
+        spec,
+        hp,
+        args.name or spec.key,
+        root=Path(args.out) if args.out else None,
+        on_progress=report,
+        backend=backend,
     )
     result = job.run(dataset)
     _print_json(
@@ -68,6 +76,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             "train_seconds": round(result.seconds, 2),
             "message": result.message,
             "warnings": list(result.warnings),
+            "backend": args.backend,
+            "node": result.where.removeprefix("Ray node ") if backend else backends.this_node(),
         }
     )
     return 0 if result.state == training.DONE else 1
@@ -178,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_settings(train)
     train.add_argument("--name", help="model name (default: the architecture key)")
     train.add_argument("--out", help="folder to save into (default: artifacts/runs)")
+    train.add_argument(
+        "--backend",
+        choices=("in-process", "ray"),
+        default="in-process",
+        help="where to train: this process (default) or a Ray cluster (needs requirements-ray.txt)",
+    )
+    train.add_argument("--ray-address", help="the Ray cluster to join, e.g. 10.0.0.5:6379 (default: start a local one)")
     train.set_defaults(run=cmd_train)
 
     lesson = commands.add_parser("lesson", help="run a built-in lesson's group of runs and print the reading")

@@ -19,12 +19,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 
 from core import estimate, store, zoo
 from core.data import FashionMNIST
+
+if TYPE_CHECKING:
+    from core.backends import Backend
 
 ENV_MAX_JOBS = "FASHION_STUDIO_MAX_TRAINING_JOBS"
 CURVE_POINTS_PER_EPOCH = 20  # train-loss samples plotted within each epoch
@@ -73,6 +77,7 @@ class Progress:
     warnings: tuple[str, ...] = ()  # a finished run that learned nothing or blew up says so, in plain words
     watch: tuple[tuple[int, float], ...] = ()  # (predicted class, confidence) for each WATCHED test image
     watch_epoch: int = -1  # the epoch those answers are from (0: before training)
+    where: str = ""  # where it trains: "this server", or a Ray node (core.backends)
 
     @property
     def fraction(self) -> float:
@@ -212,6 +217,7 @@ class TrainingJob:
         root: Path | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         owner: str = "",
+        backend: Backend | None = None,
     ):
         hp.validate()
         store.sanitize_name(model_name)  # refuse a bad name before any work is done
@@ -246,6 +252,8 @@ class TrainingJob:
         self._watch: tuple[tuple[int, float], ...] = ()
         self._watch_epoch = -1
         self.queue_status: Callable[[], QueueStatus | None] = lambda: None
+        self.backend = backend  # where run() trains (core.backends); None: in this process
+        self._where = "this server"
 
     # -- state, guarded by the lock ---------------------------------------------------
     def _update(self, **changes) -> None:
@@ -328,6 +336,7 @@ class TrainingJob:
                 warnings=self._warnings,
                 watch=self._watch,
                 watch_epoch=self._watch_epoch,
+                where=self._where,
             )
 
     def _eta(self, now: float, seconds: float) -> float | None:
@@ -360,7 +369,13 @@ class TrainingJob:
 
     # -- the work ---------------------------------------------------------------------
     def run(self, dataset: FashionMNIST) -> Progress:
-        """Train, evaluate on the test set, save atomically. Never raises: failures end in FAILED."""
+        """Train on this job's backend (a Ray cluster) or here. Never raises: failures end in FAILED."""
+        if self.backend is not None:
+            return self.backend.run(self, dataset)
+        return self.run_here(dataset)
+
+    def run_here(self, dataset: FashionMNIST) -> Progress:
+        """Train in this thread, evaluate on the test set, save atomically. Never raises: failures end in FAILED."""
         run_started = time.perf_counter()
         try:
             if self.stop_requested:
@@ -460,10 +475,17 @@ class TrainingQueue:
     job that is cancelled leaves the line at once; jobs over the server's duration cap are refused.
     """
 
-    def __init__(self, max_concurrent: int = 1, max_remembered: int = 200, max_run_seconds: float | None = None):
+    def __init__(
+        self,
+        max_concurrent: int = 1,
+        max_remembered: int = 200,
+        max_run_seconds: float | None = None,
+        backend: Backend | None = None,
+    ):
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         self.max_concurrent = max_concurrent
+        self.backend = backend  # given to every job that names none (core.backends)
         self.max_remembered = max_remembered
         self.max_run_seconds = estimate.max_run_seconds() if max_run_seconds is None else max_run_seconds
         self.jobs: dict[str, TrainingJob] = {}
@@ -505,6 +527,9 @@ class TrainingQueue:
                 self.jobs[job.id] = job
                 self._waiting.append((job, dataset))
                 job.queue_status = lambda job_id=job.id: self.status(job_id)
+                job.backend = job.backend or self.backend
+                if job.backend is not None:
+                    job._where = job.backend.describe()  # a waiting run is not on "this server" either
             self._dispatch()
         return jobs
 
@@ -619,10 +644,17 @@ _queue_lock = threading.Lock()
 
 
 def default_queue() -> TrainingQueue:
-    """The process-wide queue; its size comes from FASHION_STUDIO_MAX_TRAINING_JOBS (default 1)."""
+    """The process-wide queue. Its size comes from FASHION_STUDIO_MAX_TRAINING_JOBS (default 1); with a Ray
+    backend (FASHION_STUDIO_RAY_ADDRESS) and no such setting, from the cluster's capacity when the queue is made."""
     global _queue
     with _queue_lock:
         if _queue is None:
-            _queue = TrainingQueue(max(1, int(os.environ.get(ENV_MAX_JOBS, "1") or 1)))
+            from core import backends
+
+            backend = backends.from_environment()
+            slots = os.environ.get(ENV_MAX_JOBS, "")
+            _queue = TrainingQueue(
+                max(1, int(slots or backends.slots(backend))), backend=None if backend.name == "in-process" else backend
+            )
             store.sweep_partial_saves()  # once per process: saves a killed server left behind
         return _queue

@@ -42,3 +42,15 @@ def tiny_model(dataset, runs_dir):
     progress = job.run(dataset)
     assert progress.state == training.DONE, progress.message
     return store.find(progress.model_id)
+
+
+@pytest.fixture(scope="session")
+def ray_backend():
+    """One real local Ray cluster per test session (2 CPUs, no dashboard), started the way the app starts it."""
+    pytest.importorskip("ray", reason="the Ray backend's tests need requirements-ray.txt (make test installs it)")
+    from core import backends
+
+    backend = backends.RayBackend(backends.LOCAL, local_cpus=2)
+    ray = backend.connect()
+    yield backend
+    ray.shutdown()

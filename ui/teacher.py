@@ -59,7 +59,7 @@ def jobs_panel() -> None:
         with st.container(key=f"job-{job.id}", horizontal=True, vertical_alignment="center"):
             st.markdown(
                 f"**{progress.model_id or progress.model_name}** · {job.spec.name} · `{progress.state}`"
-                f" · {_progress_text(progress)} · browser `{job.owner[:6] or 'CLI'}`"
+                f" · {_progress_text(progress)} · on {progress.where} · browser `{job.owner[:6] or 'CLI'}`"
             )
             if not progress.finished and st.button("⏹ Cancel", key=f"cancel-{job.id}"):
                 queue.cancel(job.id)

@@ -89,7 +89,7 @@ def status_line(progress: training.Progress) -> str:
     eta = f" · {_duration(progress.eta_seconds)} left" if progress.eta_seconds is not None else ""
     return (
         f"Epoch {max(progress.epoch, 1)}/{progress.epochs} · batch {progress.batch}/{progress.batches_per_epoch}"
-        f" · {progress.seconds:.0f} s{eta}"
+        f" · {progress.seconds:.0f} s{eta}" + (f" · on {progress.where}" if progress.where else "")
     )
 
 
