@@ -324,6 +324,8 @@ class RayBackend:
             "curve": list(remote.curve),
             "last_epoch_logs": dict(remote.last_epoch_logs),
             "epoch_seconds": list(payload["epoch_seconds"]),
+            "watch": remote.watch,
+            "watch_epoch": remote.watch_epoch,
         }
         if remote.state in (training.PREPARING, training.RUNNING, training.SAVING):
             changes["state"] = remote.state
@@ -355,6 +357,7 @@ class RayBackend:
             elapsed=answer["seconds"],
             model_id=artifact.model_id,
             test_accuracy=artifact.meta.test_accuracy,
+            warnings=training.diagnose(artifact.meta.history, artifact.meta.test_accuracy),
             message=f"Saved as {artifact.model_id}; trained on {where}.",
         )
         return job.snapshot()
@@ -391,7 +394,9 @@ def _save_returned(job: TrainingJob, answer: dict):
         owner=job.owner,
         notes={**meta.notes, "backend": "ray", "node": answer["node"]},
     )
-    return store.save(model, meta, root, answer.get("probabilities"))
+    artifact = store.save(model, meta, root, answer.get("probabilities"))
+    store.keep_within_cap(root, artifact.model_id)
+    return artifact
 
 
 def _explain(error: BaseException) -> str:

@@ -371,3 +371,14 @@ def enforce_retention(
         removed.append(path)
         count, total = count - 1, total - sizes[path]
     return removed
+
+
+def keep_within_cap(root: Path, just_saved: str) -> list[Path]:
+    """After a save: the runs folder keeps to its cap (oldest out). Never the shipped folder, never the run
+    just saved; a bad cap setting or a busy file never costs that run (nothing is removed then)."""
+    if Path(root).resolve() == SHIPPED_DIR.resolve():
+        return []
+    try:
+        return enforce_retention(root, keep=[just_saved])
+    except (ValueError, ArtifactError, OSError):
+        return []

@@ -7,7 +7,6 @@ passes an ``on_progress`` callback.
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import math
 import os
@@ -461,10 +460,7 @@ class TrainingJob:
             owner=self.owner,
         )
         artifact = store.save(model, meta, root, probabilities)
-        if root.resolve() != store.SHIPPED_DIR.resolve():  # the class's runs folder keeps to its cap, oldest out
-            # a bad cap setting or a busy file never costs the run that was just saved
-            with contextlib.suppress(ValueError, store.ArtifactError, OSError):
-                store.enforce_retention(root, keep=[artifact.model_id])
+        store.keep_within_cap(root, artifact.model_id)
         return artifact
 
 
