@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import preprocess, store, training, zoo
+from core import estimate, preprocess, store, training, zoo
 from tests.unit import bad_inputs
 
 MARKER = "lambda-code-ran"  # the file the hostile lambda creates in the working directory
@@ -112,10 +112,12 @@ def test_a_cleaned_name_becomes_one_folder_directly_in_the_runs_root(dataset, tm
     saved = store.find("my-model", [root])
     assert saved.ok and saved.meta.display_name == "my-model"  # the id is its name everywhere: no two runs look alike
     assert saved.path.resolve().parent == root.resolve()
-    # Everything written is that one folder and its files: nothing beside it, nothing half-saved.
+    # Everything written is that one folder and its files, plus the runs folder's own measured-throughput
+    # book (core.estimate): nothing else beside it, nothing half-saved.
     folder = Path("runs", "my-model")
+    book = Path("runs", estimate.BOOK_FILE)
     assert {path.parent for path in all_paths(tmp_path)} == {Path("."), Path("runs"), folder}
-    assert {path for path in all_paths(tmp_path) if path.parent != folder} == {Path("runs"), folder}
+    assert {path for path in all_paths(tmp_path) if path.parent != folder} == {Path("runs"), folder, book}
 
 
 @pytest.mark.parametrize("model_id", ["../runs/real", "sub/../real", "./real", "/real", "real/"])
