@@ -208,7 +208,12 @@ def list_artifacts(roots: list[Path] | None = None) -> list[Artifact]:
         if not root.is_dir():
             continue
         for path in sorted(root.iterdir()):
-            if path.is_dir() and not path.name.startswith((".", "_")) and path != runs_dir():
+            # the runs folder is never a model, wherever FASHION_STUDIO_RUNS_DIR points now
+            if (
+                path.is_dir()
+                and not path.name.startswith((".", "_"))
+                and path not in (runs_dir(), SHIPPED_DIR / "runs")
+            ):
                 found.append(read_artifact(path, shipped=root == SHIPPED_DIR))
     return found
 

@@ -1,6 +1,8 @@
 """The Train page with the Ray backend switched on: the same clicks train a tiny model on the session's local
 Ray cluster, the page says where it runs, and the model comes back and is saved on the app server."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -33,7 +35,7 @@ def test_train_tiny_model_on_the_ray_cluster(ray_app_server, page, runs_dir):
     expect(page.get_by_role("button", name="Stop training")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Run: e2e-ray")).to_be_visible()
     # at the end: the test accuracy, the saved model, and the node that trained it
-    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=180_000)
+    expect(page.get_by_text(re.compile(r"Test accuracy \d+\.\d+% on the"))).to_be_visible(timeout=180_000)
     expect(page.get_by_text("Saved as e2e-ray; trained on Ray node")).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
     # must NOT happen: an exception, a failure message (a cluster it could not reach, a dead worker)

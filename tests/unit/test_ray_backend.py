@@ -38,7 +38,7 @@ def training_batches(job: training.TrainingJob) -> bool:
 
 
 def partial_saves(runs_dir) -> list:
-    return [path for path in runs_dir.iterdir() if path.name.startswith(".")] if runs_dir.is_dir() else []
+    return [path for path in runs_dir.iterdir() if path.name.startswith(".partial-")] if runs_dir.is_dir() else []
 
 
 def test_a_tiny_run_trains_through_the_queue_with_live_progress(ray_backend, dataset, runs_dir):
