@@ -134,8 +134,9 @@ def prepare_data(dataset: FashionMNIST, hp: zoo.Hyperparameters):
         order = order[: hp.subset]
     n_val = max(1, round(len(order) * hp.validation_split))
     val, train = order[:n_val], order[n_val:]
-    pixels = dataset.x_train.astype(np.float32)
-    return pixels[train], dataset.y_train[train], pixels[val], dataset.y_train[val]
+    # Pick first, convert after: converting all 60,000 images first cost 188 MB for a moment on every run.
+    x = dataset.x_train
+    return x[train].astype(np.float32), dataset.y_train[train], x[val].astype(np.float32), dataset.y_train[val]
 
 
 def schedule_callbacks(hp: zoo.Hyperparameters) -> list[keras.callbacks.Callback]:
