@@ -24,7 +24,7 @@ if predictor is None:
 source, results = st.columns([2, 3], gap="large")
 prepared, true_label = None, None
 with source:
-    draw, upload, sample = st.tabs(["✏️ Draw", "📁 Upload", "🎲 Test image"], key=glue.SOURCE_KEY, on_change="rerun")
+    draw, upload, sample = st.tabs(["✏️ Draw", "📁 Upload", "🎲 Test image"], key=glue.SOURCE_KEY, bind="query-params")
     if draw.open:
         with draw:
             from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
@@ -104,7 +104,7 @@ with results:
         glue.show_steps(prepared)
         heading, control = st.columns([3, 2], vertical_alignment="bottom")
         heading.markdown("#### Predictions")
-        top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k")
+        top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k", bind="query-params")
         predictions = predictor.predict(prepared.image, top_k)
         glue.show_garment_doubts(prepared, predictions)
         glue.show_predictions(predictions, true_label, weak=selection.weak_ids(asked))

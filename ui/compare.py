@@ -270,6 +270,9 @@ def prepare_choices(board: pd.DataFrame, newest: str | None) -> None:
     """
     ids = list(board["model"])
     _keep_valid(CURVES_KEY, ids, ids[:DEFAULT_CURVES])
+    for key, param in ((MODEL_A_KEY, "a"), (MODEL_B_KEY, "b")):  # a shared link (?a=ID&b=ID) opens its pair
+        if key not in st.session_state and st.query_params.get(param) in ids:
+            st.session_state[key] = st.query_params[param]
     _keep_valid(MODEL_B_KEY, ids, ids[0])
     if newest is not None:
         if newest not in st.session_state[CURVES_KEY]:
@@ -324,6 +327,7 @@ def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
     c1, c2 = st.columns(2)
     name_a = c1.selectbox("Model A", ids, key=MODEL_A_KEY, format_func=label)
     name_b = c2.selectbox("Model B", ids, key=MODEL_B_KEY, format_func=label, help="Changes are B minus A")
+    st.query_params["a"], st.query_params["b"] = name_a, name_b  # the address bar is a link to this pair
     if name_a == name_b:
         st.warning("Pick two different models to compare.", icon="↔️")
         return

@@ -183,7 +183,12 @@ def selected_cell(event) -> tuple[int, int] | None:
 @st.fragment
 def confusion_section(model_id: str, result: ev.Evaluation, images: np.ndarray) -> None:
     mode = st.segmented_control(
-        "Show", ["Counts", "Row-normalized"], default="Counts", key="evaluate_confusion_mode", required=True
+        "Show",
+        ["Counts", "Row-normalized"],
+        default="Counts",
+        key="evaluate_confusion_mode",
+        bind="query-params",
+        required=True,
     )
     cells = charts_eval.confusion_cells(result.confusion)
     chart = charts_eval.confusion_heatmap(cells, normalized=mode == "Row-normalized")
@@ -261,10 +266,13 @@ def report_section(result: ev.Evaluation, model_id: str) -> None:
 def misclassified_section(result: ev.Evaluation, images: np.ndarray, model_id: str) -> None:
     choices = [ANY, *CLASS_NAMES]
     c1, c2, c3 = st.columns([2, 2, 3])
-    true = c1.selectbox("True class", choices, key="evaluate_mistakes_true")
-    predicted = c2.selectbox("Predicted as", choices, key="evaluate_mistakes_predicted")
+    true = c1.selectbox("True class", choices, key="evaluate_mistakes_true", bind="query-params")
+    predicted = c2.selectbox("Predicted as", choices, key="evaluate_mistakes_predicted", bind="query-params")
     least_first = c3.toggle(
-        "Least confident first", key="evaluate_mistakes_order", help="Near-misses instead of confident mistakes"
+        "Least confident first",
+        key="evaluate_mistakes_order",
+        bind="query-params",
+        help="Near-misses instead of confident mistakes",
     )
     frame = result.misclassified(
         None if true == ANY else CLASS_NAMES.index(true), None if predicted == ANY else CLASS_NAMES.index(predicted)
@@ -305,8 +313,10 @@ def _top3_markdown(probabilities: np.ndarray, true: int) -> str:
 @st.fragment
 def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: np.ndarray) -> None:
     c1, c2 = st.columns(2)
-    first = CLASS_NAMES.index(c1.selectbox("Class A", CLASS_NAMES, index=6, key="evaluate_pair_a"))
-    second = CLASS_NAMES.index(c2.selectbox("Class B", CLASS_NAMES, index=0, key="evaluate_pair_b"))
+    first = CLASS_NAMES.index(c1.selectbox("Class A", CLASS_NAMES, index=6, key="evaluate_pair_a", bind="query-params"))
+    second = CLASS_NAMES.index(
+        c2.selectbox("Class B", CLASS_NAMES, index=0, key="evaluate_pair_b", bind="query-params")
+    )
     if first == second:
         st.warning("Pick two different classes to compare.", icon="↔️")
         return
@@ -349,16 +359,23 @@ def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: n
 
     st.markdown("**Examples the model confused**, most confident mistakes first")
     c1, c2, c3 = st.columns(3)
-    per_side = c1.slider("Examples per side", 1, 8, 4, key="evaluate_pair_examples")
+    per_side = c1.slider("Examples per side", 1, 8, 4, key="evaluate_pair_examples", bind="query-params")
     method = c2.radio(
         "Saliency",
         ev.SALIENCY_METHODS,
         format_func={"smoothgrad": "SmoothGrad", "gradient": "Plain gradient"}.get,
         horizontal=True,
         key="evaluate_pair_method",
+        bind="query-params",
     )
     explain_true = (
-        c3.radio("Explain", ["predicted class", "true class"], horizontal=True, key="evaluate_pair_explain")
+        c3.radio(
+            "Explain",
+            ["predicted class", "true class"],
+            horizontal=True,
+            key="evaluate_pair_explain",
+            bind="query-params",
+        )
         == "true class"
     )
     sides = [result.cell(first, second).head(per_side), result.cell(second, first).head(per_side)]
