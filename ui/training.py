@@ -108,9 +108,10 @@ def show_progress(progress: training.Progress, options: dict | None = None) -> N
         st.altair_chart(charts.training_curves(pd.DataFrame(progress.curve), **(options or {})))
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=2.0)
 def live_panel(job_id: str, options: dict, dataset) -> None:
-    """Redraws every second while the job waits or runs; a full rerun once it has finished."""
+    """Redraws every two seconds while the job waits or runs (each redraw costs the server and the browser CPU
+    that training would use); a full rerun once it has finished."""
     job = queue().get(job_id)
     if job is None:
         return
