@@ -104,7 +104,7 @@ def side_by_side(group: list[training.TrainingJob], options: dict) -> None:
         st.altair_chart(charts.lesson_curves(curves, **options))
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=2.0)
 def live_group(group_ids: list[str], options: dict) -> None:
     queue = live.queue()
     group = [job for job_id in group_ids if (job := queue.get(job_id)) is not None]
