@@ -13,31 +13,19 @@ may both load it; the second result replaces the first (correct, only wasteful).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from core.store import positive_int_env
+
 ENV_MAX_MODELS = "FASHION_STUDIO_MAX_LOADED_MODELS"
 ENV_MAX_MB = "FASHION_STUDIO_MAX_LOADED_MB"
 DEFAULT_MAX_MODELS = 24  # the 11 shipped models, a visitor's own runs, and a few picked from the class
 DEFAULT_MAX_MB = 200  # weights only; the shipped eleven hold about 40 MB of them
 MEGABYTE = 1_000_000
-
-
-def _positive_int(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number (got {text!r}).") from None
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1 (got {value}).")
-    return value
 
 
 @dataclass(frozen=True)
@@ -53,7 +41,8 @@ class CacheLimits:
     def from_env(cls) -> CacheLimits:
         """``FASHION_STUDIO_MAX_LOADED_MODELS`` and ``FASHION_STUDIO_MAX_LOADED_MB``, else the defaults."""
         return cls(
-            _positive_int(ENV_MAX_MODELS, DEFAULT_MAX_MODELS), _positive_int(ENV_MAX_MB, DEFAULT_MAX_MB) * MEGABYTE
+            positive_int_env(ENV_MAX_MODELS, DEFAULT_MAX_MODELS),
+            positive_int_env(ENV_MAX_MB, DEFAULT_MAX_MB) * MEGABYTE,
         )
 
 

@@ -288,7 +288,8 @@ DEFAULT_MAX_RUNS_MB = 1000
 _MEGABYTE = 1_000_000
 
 
-def _env_limit(name: str, default: int) -> int:
+def positive_int_env(name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment, the default when unset; ValueError says what is wrong."""
     text = os.environ.get(name, "").strip()
     if not text:
         return default
@@ -316,7 +317,8 @@ class Retention:
     def from_env(cls) -> Retention:
         """``FASHION_STUDIO_MAX_RUNS`` (count) and ``FASHION_STUDIO_MAX_RUNS_MB`` (total size), else the defaults."""
         return cls(
-            _env_limit(ENV_MAX_RUNS, DEFAULT_MAX_RUNS), _env_limit(ENV_MAX_RUNS_MB, DEFAULT_MAX_RUNS_MB) * _MEGABYTE
+            positive_int_env(ENV_MAX_RUNS, DEFAULT_MAX_RUNS),
+            positive_int_env(ENV_MAX_RUNS_MB, DEFAULT_MAX_RUNS_MB) * _MEGABYTE,
         )
 
     def describe(self) -> str:
