@@ -14,7 +14,7 @@ import shutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import store
+from core import store, zoo
 from tests.e2e.conftest import OUTPUT_DIR, serving, wait_for_app
 from ui.identity import COOKIE, owner_of
 
@@ -43,14 +43,26 @@ def set_examples(page: Page, key: str) -> None:
     slider.press(key)  # Home: 1,000 examples; End: all 60,000
 
 
+def choose_architecture(page: Page, arch: str) -> None:
+    """Choose an architecture (by the start of its name) and wait until its own recipe is on the form.
+
+    Choosing one resets the form to that architecture's defaults on the server; a value typed before that
+    redraw arrives is overwritten by it (CI once started 30 epochs where 20 were typed). Its default model
+    name shows that the redraw has arrived."""
+    choose(page, "Architecture", arch)
+    key = next(spec.key for spec in zoo.ZOO.values() if spec.name.startswith(arch))
+    expect(page.get_by_role("textbox", name="Model name")).to_have_value(f"my-{key}")
+
+
 def start_run(page: Page, url: str, name: str, epochs: int, examples_key: str, arch: str = "MLP 128") -> None:
     """Fill the Train form and press Start (the run for a long one: minutes, under the 10-minute cap)."""
     page.goto(f"{url}/train")
     wait_for_app(page)
-    choose(page, "Architecture", arch)
+    choose_architecture(page, arch)
     page.get_by_role("spinbutton", name="Epochs").fill(str(epochs))
     set_examples(page, examples_key)
     page.get_by_role("textbox", name="Model name").fill(name)
+    expect(page.get_by_role("spinbutton", name="Epochs")).to_have_value(str(epochs))
     page.get_by_role("button", name="Start training").click()
 
 
@@ -119,7 +131,7 @@ def test_a_run_belongs_to_its_browser_and_the_queue_tells_the_truth(app_server, 
 def test_an_over_budget_run_is_refused_with_what_to_lower(app_server, page):
     page.goto(f"{app_server.url}/train")
     wait_for_app(page)
-    choose(page, "Architecture", "Studio CNN")
+    choose_architecture(page, "Studio CNN")
     page.get_by_role("spinbutton", name="Epochs").fill("200")
     page.get_by_role("button", name="Start training").click()
     expect(page.get_by_text(re.compile(r"one run may take at most 10 min here"))).to_be_visible(timeout=90_000)
