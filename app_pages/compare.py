@@ -26,7 +26,8 @@ if not ranking.rows:
     st.stop()
 
 board = glue.board(ranking)
-glue.prepare_choices(board, glue.freshly_trained(list(board["model"])))
+histories = ranking.histories()
+glue.prepare_choices(board, glue.freshly_trained(list(board["model"])), histories)
 
 st.subheader("🏆 Leaderboard", anchor=False)
 glue.show_leaderboard(board)
@@ -40,7 +41,7 @@ st.caption(
 )
 
 st.subheader("📈 Learning curves", anchor=False)
-glue.curves_section(board, {model_id: ranking.artifacts[model_id].meta.history for model_id in board["model"]})
+glue.curves_section(board, histories)
 
 st.subheader("↔️ Side by side", anchor=False)
 glue.side_by_side(board, ranking)

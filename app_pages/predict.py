@@ -107,4 +107,4 @@ with results:
         top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k", bind="query-params")
         predictions = predictor.predict(prepared.image, top_k)
         glue.show_garment_doubts(prepared, predictions)
-        glue.show_predictions(predictions, true_label, weak=selection.weak_ids(asked))
+        glue.show_predictions(glue.with_vote(predictions, asked, top_k), true_label, weak=selection.weak_ids(asked))

@@ -151,9 +151,7 @@ def leaderboard_row(artifact: store.Artifact, evaluation: ev.Evaluation, latency
         display_name=meta.display_name,
         arch=meta.arch,
         shipped=artifact.shipped,
-        accuracy=evaluation.accuracy,
-        macro_f1=_report_value(evaluation, ev.MACRO, "f1"),
-        shirt_recall=_report_value(evaluation, CLASS_NAMES[SHIRT], "recall"),
+        **_quality(evaluation),
         params=int(meta.params),
         epochs=int(meta.epochs_run),
         train_seconds=float(meta.train_seconds),
@@ -161,6 +159,33 @@ def leaderboard_row(artifact: store.Artifact, evaluation: ev.Evaluation, latency
         latency_ms=latency_ms,
         published_accuracy=published_accuracy(meta.arch),
         published_is_target=published_is_target(meta.arch),
+    )
+
+
+def _quality(evaluation: ev.Evaluation) -> dict[str, float]:
+    return {
+        "accuracy": evaluation.accuracy,
+        "macro_f1": _report_value(evaluation, ev.MACRO, "f1"),
+        "shirt_recall": _report_value(evaluation, CLASS_NAMES[SHIRT], "recall"),
+    }
+
+
+def vote_row(members: Sequence[LeaderboardRow], evaluation: ev.Evaluation, display_name: str) -> LeaderboardRow:
+    """The vote of ``members`` (``core.vote``): quality from its own evaluation, costs the sum of theirs
+    (answering asks every member), no published figure."""
+    latencies = [row.latency_ms for row in members]
+    return LeaderboardRow(
+        model_id=evaluation.model_id,
+        display_name=display_name,
+        arch=f"vote of {len(members)}",
+        shipped=all(row.shipped for row in members),
+        **_quality(evaluation),
+        params=sum(row.params for row in members),
+        epochs=sum(row.epochs for row in members),
+        train_seconds=sum(row.train_seconds for row in members),
+        size_bytes=sum(row.size_bytes for row in members),
+        latency_ms=None if None in latencies else sum(latencies),
+        published_accuracy=None,
     )
 
 

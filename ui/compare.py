@@ -9,12 +9,12 @@ picking models there reruns only that section, not the leaderboard.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import streamlit as st
 
-from core import compare, inference, selection, store
+from core import compare, inference, selection, store, vote
 from core import evaluation as ev
 from ui import charts, identity, loaders, state
 from ui import evaluate as ev_ui
@@ -52,9 +52,16 @@ class Ranking:
     broken: tuple[compare.BrokenModel, ...]
     hidden: tuple[inference.Skipped, ...]
     artifacts: dict[str, store.Artifact] = field(default_factory=dict)  # working models by id
+    derived: dict[str, ev.Evaluation] = field(default_factory=dict)  # rows made of others (the vote), by id
 
-    def stamp(self, model_id: str) -> float:
-        return ev.artifact_stamp(self.artifacts[model_id])
+    def evaluation(self, model_id: str) -> ev.Evaluation:
+        if model_id in self.derived:
+            return self.derived[model_id]
+        return ev_ui.evaluation(model_id, ev.artifact_stamp(self.artifacts[model_id]))
+
+    def histories(self) -> dict[str, dict[str, list[float]]]:
+        """Each saved model's training history (a vote was never trained: it has none)."""
+        return {model_id: artifact.meta.history for model_id, artifact in self.artifacts.items()}
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -112,7 +119,10 @@ def board(ranking: Ranking) -> pd.DataFrame:
     """The leaderboard, with each model's origin as this visitor sees it: shipped, mine or class."""
     table = compare.leaderboard(ranking.rows)
     owner = identity.owner()
-    table["origin"] = [selection.origin(ranking.artifacts[model_id], owner) for model_id in table["model"]]
+    table["origin"] = [
+        selection.origin(ranking.artifacts[model_id], owner) if model_id in ranking.artifacts else selection.SHIPPED
+        for model_id in table["model"]
+    ]
     return table
 
 
@@ -139,7 +149,20 @@ def rank(artifacts: Sequence[store.Artifact]) -> Ranking:
     progress.empty()
     working = {row.model_id for row in rows}
     by_id = {artifact.model_id: artifact for artifact in kept if artifact.model_id in working}
-    return Ranking(tuple(rows), tuple(broken), tuple(hidden), by_id)
+    ranking = Ranking(tuple(rows), tuple(broken), tuple(hidden), by_id)
+    return with_vote(ranking)
+
+
+def with_vote(ranking: Ranking) -> Ranking:
+    """The ranking plus the vote of the best shipped models (``core.vote``) when they are all ranked."""
+    members = vote.members(list(ranking.artifacts.values()))
+    if not members:
+        return ranking
+    rows = {row.model_id: row for row in ranking.rows}
+    chosen = [rows[artifact.model_id] for artifact in members]
+    result = vote.evaluation([ranking.evaluation(artifact.model_id) for artifact in members])
+    row = compare.vote_row(chosen, result, vote.display_name([r.display_name for r in chosen]))
+    return replace(ranking, rows=(*ranking.rows, row), derived={vote.VOTE_ID: result})
 
 
 def show_problems(ranking: Ranking) -> None:
@@ -262,14 +285,15 @@ def _keep_valid(key: str, options: Sequence[str], default: object) -> None:
         st.session_state[key] = default
 
 
-def prepare_choices(board: pd.DataFrame, newest: str | None) -> None:
-    """Initial picks (best three curves; B the best, A the runner-up), and a model just trained
-    on the Train page shown at once: added to the curves and made model B.
+def prepare_choices(board: pd.DataFrame, newest: str | None, histories: dict[str, dict]) -> None:
+    """Initial picks (the best three trained models' curves; B the best, A the runner-up), and a model
+    just trained on the Train page shown at once: added to the curves and made model B.
 
     Runs on full reruns only, before the fragments: a fragment rerun must keep the visitor's picks.
     """
     ids = list(board["model"])
-    _keep_valid(CURVES_KEY, ids, ids[:DEFAULT_CURVES])
+    trained = [model_id for model_id in ids if model_id in histories]  # a vote has no curves of its own
+    _keep_valid(CURVES_KEY, trained, trained[:DEFAULT_CURVES])
     for key, param in ((MODEL_A_KEY, "a"), (MODEL_B_KEY, "b")):  # a shared link (?a=ID&b=ID) opens its pair
         if key not in st.session_state and st.query_params.get(param) in ids:
             st.session_state[key] = st.query_params[param]
@@ -287,7 +311,7 @@ def prepare_choices(board: pd.DataFrame, newest: str | None) -> None:
 
 @st.fragment
 def curves_section(board: pd.DataFrame, histories: dict[str, dict[str, list[float]]]) -> None:
-    options = list(board["model"])
+    options = [model_id for model_id in board["model"] if model_id in histories]
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     chosen = left.multiselect("Models to overlay", options, key=CURVES_KEY, placeholder="Pick models")
     show_train = right.toggle("Training curves too", key=CURVES_TRAIN_KEY, help="Dashed: the training split")
@@ -331,8 +355,7 @@ def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
     if name_a == name_b:
         st.warning("Pick two different models to compare.", icon="↔️")
         return
-    a = ev_ui.evaluation(name_a, ranking.stamp(name_a))
-    b = ev_ui.evaluation(name_b, ranking.stamp(name_b))
+    a, b = ranking.evaluation(name_a), ranking.evaluation(name_b)
     row_a, row_b = (board.set_index("model").loc[name] for name in (name_a, name_b))
     overlap = compare.agreement(a, b)
 

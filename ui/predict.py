@@ -9,9 +9,11 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from core import inference, novelty, preprocess, selection, store
+from core import data, inference, novelty, preprocess, selection, store, vote
+from core import evaluation as ev
 from core.data import CLASS_NAMES
 from ui import charts, identity, loaders
+from ui import evaluate as ev_ui
 
 CANVAS_KEY = "predict_canvas"  # plus a generation number: a new key remounts an empty canvas
 CANVAS_GENERATION = "predict_canvas_generation"
@@ -22,13 +24,6 @@ EXTRA_MODELS_KEY = "predict_extra_models"
 CHARTS_PER_ROW = 2
 
 Entry = tuple[str, float, str]  # model id, model-file time, display name
-
-
-def _file_time(artifact: store.Artifact) -> float:
-    try:
-        return (artifact.path / store.MODEL_FILE).stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 @st.cache_resource(show_spinner="Preparing the models…", max_entries=32)
@@ -58,9 +53,9 @@ def predictor(
     artifacts, hidden = inference.distinct(artifacts)
     broken = [*hidden, *(inference.Skipped(a.model_id, a.error or "unreadable") for a in artifacts if not a.ok)]
     usable = [a for a in artifacts if a.ok and a.meta]
-    shipped = tuple((a.model_id, _file_time(a), a.meta.display_name) for a in usable if a.shipped)
+    shipped = tuple((a.model_id, ev.artifact_stamp(a), a.meta.display_name) for a in usable if a.shipped)
     groups = ([shipped] if shipped else []) + [
-        ((a.model_id, _file_time(a), a.meta.display_name),) for a in usable if not a.shipped
+        ((a.model_id, ev.artifact_stamp(a), a.meta.display_name),) for a in usable if not a.shipped
     ]
     built, skipped = [], list(broken)
     for entries in groups:
@@ -212,11 +207,12 @@ def show_predictions(
     Models in ``weak`` (near chance) get their chart but no vote: one untrained run would
     otherwise make "the models disagree" appear on almost every image.
     """
-    voting = [p for p in predictions if p.model_id not in weak] or list(predictions)
+    answers = [p for p in predictions if p.model_id != vote.VOTE_ID]  # the vote repeats its members' answers
+    voting = [p for p in answers if p.model_id not in weak] or answers
     agreed = inference.consensus(voting)
     if agreed is None:
         return
-    left_out = [p.display_name for p in predictions if p not in voting]
+    left_out = [p.display_name for p in answers if p not in voting]
     if left_out:
         st.caption(f"Not counted in the vote (near chance on the test set): {', '.join(left_out)}.")
     truth = f" The true label is **{true_label}**." if true_label else ""
@@ -250,9 +246,35 @@ def show_predictions(
     for start in range(0, len(predictions), CHARTS_PER_ROW):
         row = predictions[start : start + CHARTS_PER_ROW]
         for column, prediction in zip(st.columns(CHARTS_PER_ROW), row, strict=False):
-            with column.container(key=f"prediction-{prediction.model_id}", border=True):
+            # (a run id never has a space, so the vote's card key cannot clash with a model's)
+            key = "all-models-vote" if prediction.model_id == vote.VOTE_ID else f"prediction-{prediction.model_id}"
+            with column.container(key=key, border=True):
                 st.markdown(f"**{prediction.display_name}**")
                 st.vega_lite_chart(charts.top_k_spec(_scores_frame(prediction), highlight=true_label), width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def vote_accuracy(member_ids: tuple[str, ...], stamps: tuple[float, ...]) -> float | None:
+    """The vote's test accuracy, from its members' cached test probabilities (None without the dataset)."""
+    try:
+        return vote.evaluation(
+            [ev_ui.evaluation(m, stamp) for m, stamp in zip(member_ids, stamps, strict=True)]
+        ).accuracy
+    except (data.DatasetNotFoundError, store.ArtifactError):
+        return None
+
+
+def with_vote(
+    predictions: Sequence[inference.ModelPrediction], asked: Sequence[store.Artifact], k: int
+) -> tuple[inference.ModelPrediction, ...]:
+    """The answers, led by the vote of the best shipped models when all of them answered."""
+    members = vote.members(asked)
+    if not members:
+        return tuple(predictions)
+    ids = tuple(a.model_id for a in members)
+    accuracy = vote_accuracy(ids, tuple(ev.artifact_stamp(a) for a in members))
+    voted = vote.prediction(predictions, ids, k, vote.display_name([a.meta.display_name for a in members], accuracy))
+    return tuple(predictions) if voted is None else (voted, *predictions)
 
 
 def class_name(label: int) -> str:

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core import compare, data, store
+from core import compare, data, store, vote
 from core import evaluation as ev
 from tests.e2e.conftest import wait_for_app
 
@@ -33,6 +33,15 @@ def test_leaderboard_ranks_the_session_model_and_compares_it(app_server, page, t
     for model_id in shipped:  # (its id may show twice: as the model and as its architecture)
         expect(board.get_by_text(model_id, exact=True).first).to_be_attached()
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the accuracy bars
+    # the best shipped models' vote is ranked too, with its own measured accuracy
+    vote_row = board.locator("tr").filter(has=page.get_by_text(vote.VOTE_ID, exact=True))
+    expect(vote_row).to_have_count(1)
+    expect(vote_row).to_contain_text("vote of 3")
+    members = vote.members(store.list_artifacts([store.SHIPPED_DIR]))
+    dataset = data.load()
+    voted = vote.evaluation([ev.evaluate(a, dataset.x_test, dataset.y_test) for a in members])
+    # ranked second, it is model A against the best (B) at first: does voting beat the best model alone?
+    expect(page.get_by_role("combobox", name="Model A")).to_have_value(f"{vote.VOTE_ID} · {voted.accuracy:.2%}")
 
     tiny_option = re.compile(rf"^{re.escape(tiny_model.model_id)} · ")
     page.get_by_test_id("stSelectbox").filter(has_text="Model B").click()  # opens its list of options
@@ -43,11 +52,7 @@ def test_leaderboard_ranks_the_session_model_and_compares_it(app_server, page, t
     accuracy_of_b = page.get_by_test_id("stMetric").filter(has_text="Test accuracy of B")
     expect(accuracy_of_b).to_contain_text(f"{tiny_model.meta.test_accuracy:.2%}", timeout=30_000)
     # The heatmap prints B − A in every cell (blank where equal), row by row: it must show this pair.
-    model_a = page.get_by_role("combobox", name="Model A").input_value().split(" · ")[0]
-    dataset = data.load()
-    a, b = (
-        ev.evaluate(store.find(model_id), dataset.x_test, dataset.y_test) for model_id in (model_a, tiny_model.model_id)
-    )
+    a, b = voted, ev.evaluate(store.find(tiny_model.model_id), dataset.x_test, dataset.y_test)
     expected = [f"{change:+d}" if change else "" for change in compare.confusion_difference(a, b)["change"]]
     heatmap = page.locator(".st-key-compare-confusion-difference").get_by_test_id("stVegaLiteChart")
     expect(heatmap.locator("g.mark-text.role-mark text")).to_have_text(expected)

@@ -1,5 +1,7 @@
 """The Predict page in a real browser: a mouse stroke on the canvas, and uploads good and bad."""
 
+import re
+
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
@@ -48,6 +50,10 @@ def test_a_stroke_on_the_canvas_shows_predictions(app_server, page, tiny_model):
     expect(prediction).to_be_visible(timeout=60_000)
     expect(prediction.get_by_text(store.find(SHIPPED_MODEL).meta.display_name, exact=True)).to_be_visible()
     expect(prediction.get_by_test_id("stVegaLiteChart")).to_be_visible()
+    # the best shipped models' vote leads, with its members and its measured test accuracy
+    voted = page.locator(".st-key-all-models-vote")
+    expect(voted).to_contain_text(re.compile(r"All models vote \(.+ averaged\) · \d+\.\d\d% on the test set"))
+    expect(voted.get_by_test_id("stVegaLiteChart")).to_be_visible()
     expect(page.get_by_text("28×28 input", exact=True)).to_be_visible()
     expect(page.get_by_text("drawing, 280×280")).to_be_visible()
     expect(page.get_by_text("Draw a garment above")).to_have_count(0)
