@@ -31,6 +31,8 @@ glue.prepare_choices(board, glue.freshly_trained(list(board["model"])), historie
 
 st.subheader("🏆 Leaderboard", anchor=False)
 glue.show_leaderboard(board)
+if note := glue.vote_note(ranking):
+    st.caption(note)
 weak = glue.weak_models(board)
 charted = board[~board["model"].isin(weak)] if len(weak) < len(board) else board
 st.altair_chart(charts.accuracy_bars(charted), width="stretch")

@@ -170,13 +170,13 @@ def _quality(evaluation: ev.Evaluation) -> dict[str, float]:
     }
 
 
-def vote_row(members: Sequence[LeaderboardRow], evaluation: ev.Evaluation, display_name: str) -> LeaderboardRow:
+def vote_row(members: Sequence[LeaderboardRow], evaluation: ev.Evaluation) -> LeaderboardRow:
     """The vote of ``members`` (``core.vote``): quality from its own evaluation, costs the sum of theirs
     (answering asks every member), no published figure."""
     latencies = [row.latency_ms for row in members]
     return LeaderboardRow(
         model_id=evaluation.model_id,
-        display_name=display_name,
+        display_name=evaluation.model_id,
         arch=f"vote of {len(members)}",
         shipped=all(row.shipped for row in members),
         **_quality(evaluation),

@@ -53,6 +53,7 @@ class Ranking:
     hidden: tuple[inference.Skipped, ...]
     artifacts: dict[str, store.Artifact] = field(default_factory=dict)  # working models by id
     derived: dict[str, ev.Evaluation] = field(default_factory=dict)  # rows made of others (the vote), by id
+    voters: tuple[str, ...] = ()  # the vote's members
 
     def evaluation(self, model_id: str) -> ev.Evaluation:
         if model_id in self.derived:
@@ -161,8 +162,10 @@ def with_vote(ranking: Ranking) -> Ranking:
     rows = {row.model_id: row for row in ranking.rows}
     chosen = [rows[artifact.model_id] for artifact in members]
     result = vote.evaluation([ranking.evaluation(artifact.model_id) for artifact in members])
-    row = compare.vote_row(chosen, result, vote.display_name([r.display_name for r in chosen]))
-    return replace(ranking, rows=(*ranking.rows, row), derived={vote.VOTE_ID: result})
+    row = compare.vote_row(chosen, result)
+    return replace(
+        ranking, rows=(*ranking.rows, row), derived={vote.VOTE_ID: result}, voters=tuple(a.model_id for a in members)
+    )
 
 
 def show_problems(ranking: Ranking) -> None:
@@ -189,6 +192,16 @@ def freshly_trained(model_ids: Sequence[str]) -> str | None:
 
 
 # -- leaderboard ----------------------------------------------------------------------------------
+def vote_note(ranking: Ranking) -> str:
+    """What the vote row is, in one line ("" when there is none)."""
+    if not ranking.voters:
+        return ""
+    return (
+        f"*{vote.VOTE_ID}* averages the probabilities of the {len(ranking.voters)} best shipped models "
+        f"({', '.join(ranking.voters)}); its costs are theirs added up."
+    )
+
+
 def show_leaderboard(board: pd.DataFrame) -> None:
     """The sortable table (the visitor's latest model from the Train page marked new), and a CSV download."""
     table = board.assign(rank=range(1, len(board) + 1))

@@ -88,10 +88,10 @@ def test_a_vote_row_costs_what_its_members_cost():
     row = compare.LeaderboardRow("a", "A", "mlp_128", True, 0.9, 0.9, 0.8, 100, 5, 10.0, 2_000, 1.5, 0.89)
     members = [row, replace(row, model_id="b", params=300, latency_ms=2.0)]
     result = vote.evaluation([ev.Evaluation(m.model_id, labels, probabilities, ev.FROM_CACHE, 0.0) for m in members])
-    voted = compare.vote_row(members, result, "the vote")
+    voted = compare.vote_row(members, result)
     assert (voted.model_id, voted.accuracy, voted.params, voted.size_bytes) == (vote.VOTE_ID, 1.0, 400, 4_000)
     assert voted.latency_ms == pytest.approx(3.5) and voted.published_accuracy is None and voted.shipped
-    assert compare.vote_row([row, replace(row, latency_ms=None)], result, "x").latency_ms is None
+    assert compare.vote_row([row, replace(row, latency_ms=None)], result).latency_ms is None
 
 
 def test_the_shipped_vote_is_measured_and_beats_every_member_but_the_best(dataset):
