@@ -107,4 +107,5 @@ with results:
         top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k", bind="query-params")
         predictions = predictor.predict(prepared.image, top_k)
         glue.show_garment_doubts(prepared, predictions)
-        glue.show_predictions(glue.with_vote(predictions, asked, top_k), true_label, weak=selection.weak_ids(asked))
+        answers, vote_note = glue.with_vote(predictions, asked, top_k)
+        glue.show_predictions(answers, true_label, weak=selection.weak_ids(asked), vote_note=vote_note)

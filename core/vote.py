@@ -43,11 +43,15 @@ def average(probabilities: Sequence[np.ndarray]) -> np.ndarray:
     return np.mean(np.stack([np.asarray(p, np.float32) for p in probabilities]), axis=0)
 
 
-def display_name(member_names: Sequence[str], accuracy: float | None = None) -> str:
-    """ "All models vote (Studio CNN, Shallow CNN and CNN + BatchNorm + Dropout averaged) · 93.71% on the test set"."""
+def title(accuracy: float | None = None) -> str:
+    """The card's heading: "All models vote · 93.71% on the test set" (the figure when it is known)."""
+    return TITLE + (f" · {accuracy:.2%} on the test set" if accuracy is not None else "")
+
+
+def members_text(member_names: Sequence[str]) -> str:
+    """Who votes: "The average of a, b and c, the 3 best shipped models." """
     names = ", ".join(member_names[:-1]) + f" and {member_names[-1]}" if len(member_names) > 1 else member_names[0]
-    measured = f" · {accuracy:.2%} on the test set" if accuracy is not None else ""
-    return f"{TITLE} ({names} averaged){measured}"
+    return f"The average of {names}, the {len(member_names)} best shipped models."
 
 
 def evaluation(evaluations: Sequence[ev.Evaluation]) -> ev.Evaluation:

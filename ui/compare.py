@@ -196,10 +196,7 @@ def vote_note(ranking: Ranking) -> str:
     """What the vote row is, in one line ("" when there is none)."""
     if not ranking.voters:
         return ""
-    return (
-        f"*{vote.VOTE_ID}* averages the probabilities of the {len(ranking.voters)} best shipped models "
-        f"({', '.join(ranking.voters)}); its costs are theirs added up."
-    )
+    return f"*{vote.VOTE_ID}*: {vote.members_text(ranking.voters)} Its costs are theirs added up."
 
 
 def show_leaderboard(board: pd.DataFrame) -> None:

@@ -200,7 +200,10 @@ def _scores_frame(prediction: inference.ModelPrediction) -> pd.DataFrame:
 
 
 def show_predictions(
-    predictions: Sequence[inference.ModelPrediction], true_label: str | None = None, weak: Collection[str] = ()
+    predictions: Sequence[inference.ModelPrediction],
+    true_label: str | None = None,
+    weak: Collection[str] = (),
+    vote_note: str = "",
 ) -> None:
     """Agreement first (and a table when the models disagree), then a top-k chart per model.
 
@@ -250,6 +253,8 @@ def show_predictions(
             key = "all-models-vote" if prediction.model_id == vote.VOTE_ID else f"prediction-{prediction.model_id}"
             with column.container(key=key, border=True):
                 st.markdown(f"**{prediction.display_name}**")
+                if prediction.model_id == vote.VOTE_ID and vote_note:
+                    st.caption(vote_note)
                 st.vega_lite_chart(charts.top_k_spec(_scores_frame(prediction), highlight=true_label), width="stretch")
 
 
@@ -266,15 +271,17 @@ def vote_accuracy(member_ids: tuple[str, ...], stamps: tuple[float, ...]) -> flo
 
 def with_vote(
     predictions: Sequence[inference.ModelPrediction], asked: Sequence[store.Artifact], k: int
-) -> tuple[inference.ModelPrediction, ...]:
-    """The answers, led by the vote of the best shipped models when all of them answered."""
+) -> tuple[tuple[inference.ModelPrediction, ...], str]:
+    """The answers, led by the vote of the best shipped models when all of them answered; and who voted."""
     members = vote.members(asked)
     if not members:
-        return tuple(predictions)
+        return tuple(predictions), ""
     ids = tuple(a.model_id for a in members)
     accuracy = vote_accuracy(ids, tuple(ev.artifact_stamp(a) for a in members))
-    voted = vote.prediction(predictions, ids, k, vote.display_name([a.meta.display_name for a in members], accuracy))
-    return tuple(predictions) if voted is None else (voted, *predictions)
+    voted = vote.prediction(predictions, ids, k, vote.title(accuracy))
+    if voted is None:
+        return tuple(predictions), ""
+    return (voted, *predictions), vote.members_text([a.meta.display_name for a in members])
 
 
 def class_name(label: int) -> str:

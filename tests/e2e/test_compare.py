@@ -39,11 +39,7 @@ def test_leaderboard_ranks_the_session_model_and_compares_it(app_server, page, t
     members = vote.members(store.list_artifacts([store.SHIPPED_DIR]))
     dataset = data.load()
     voted = vote.evaluation([ev.evaluate(a, dataset.x_test, dataset.y_test) for a in members])
-    expect(
-        page.get_by_text(
-            f"averages the probabilities of the 3 best shipped models ({', '.join(a.model_id for a in members)})"
-        )
-    ).to_be_visible()
+    expect(page.get_by_text(vote.members_text([a.model_id for a in members]))).to_be_visible()
     expect(vote_row).to_contain_text(f"{voted.accuracy:.4f}")  # the grid's table holds the raw share
     # ranked second, it is model A against the best (B) at first: does voting beat the best model alone?
     expect(page.get_by_role("combobox", name="Model A")).to_have_value(f"{vote.VOTE_ID} · {voted.accuracy:.2%}")

@@ -52,7 +52,8 @@ def test_a_stroke_on_the_canvas_shows_predictions(app_server, page, tiny_model):
     expect(prediction.get_by_test_id("stVegaLiteChart")).to_be_visible()
     # the best shipped models' vote leads, with its members and its measured test accuracy
     voted = page.locator(".st-key-all-models-vote")
-    expect(voted).to_contain_text(re.compile(r"All models vote \(.+ averaged\) · \d+\.\d\d% on the test set"))
+    expect(voted).to_contain_text(re.compile(r"All models vote · \d+\.\d\d% on the test set"))
+    expect(voted).to_contain_text(re.compile(r"The average of .+, the 3 best shipped models\."))
     expect(voted.get_by_test_id("stVegaLiteChart")).to_be_visible()
     expect(page.get_by_text("28×28 input", exact=True)).to_be_visible()
     expect(page.get_by_text("drawing, 280×280")).to_be_visible()

@@ -68,10 +68,10 @@ def test_the_vote_on_one_image_is_the_average_of_its_members_answers():
 
 
 def test_the_name_says_who_votes_and_the_measured_accuracy():
-    assert (
-        vote.display_name(["A", "B", "C"], 0.9371) == "All models vote (A, B and C averaged) · 93.71% on the test set"
-    )
-    assert vote.display_name(["A", "B"]) == "All models vote (A and B averaged)"
+    assert vote.title(0.9371) == "All models vote · 93.71% on the test set"
+    assert vote.title() == "All models vote"
+    assert vote.members_text(["a", "b", "c"]) == "The average of a, b and c, the 3 best shipped models."
+    assert vote.members_text(["a", "b"]) == "The average of a and b, the 2 best shipped models."
 
 
 def test_members_evaluated_on_different_images_cannot_vote():
