@@ -62,8 +62,9 @@ def plan(lesson: lessons.Lesson) -> pd.DataFrame:
             {
                 "run": run.label,
                 "architecture": zoo.arch_name(run.arch),
-                "settings": ", ".join(f"{_words(k)} {v}" for k, v in run.settings),
+                # before the settings, which can be long: at 1280 px the estimate was cut off behind them
                 "estimated time": f"{found.seconds:.0f} s" if found else "not measured here yet",
+                "settings": ", ".join(f"{_words(k)} {v}" for k, v in run.settings),
             }
         )
     return pd.DataFrame(rows)
