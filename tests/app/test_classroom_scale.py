@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench import classroom
-from core import model_cache, selection, store
+from core import model_cache, selection, store, vote
 from tests.conftest import REPO_ROOT
 from ui import compare as compare_glue
 from ui import identity, loaders
@@ -80,13 +80,13 @@ def test_compare_ranks_shipped_and_mine_then_the_whole_class_within_the_cache(cl
     defaults = expected_defaults(classroom_runs)
     at = open_page("app_pages/compare.py")
     board = _leaderboard(at)
-    assert sorted(board["model"]) == sorted(defaults)
+    assert sorted(board["model"]) == sorted([*defaults, vote.VOTE_ID])  # the best shipped models' vote too
     assert set(board["origin"]) == {selection.SHIPPED, selection.MINE}
 
     at.pills(key=compare_glue.ORIGINS_KEY).set_value(list(selection.ORIGINS)).run()
     assert not at.exception
     board = _leaderboard(at)
-    assert len(board) == 11 + RUNS and (board["origin"] == selection.CLASS).sum() == RUNS - MY_RUNS
+    assert len(board) == 11 + 1 + RUNS and (board["origin"] == selection.CLASS).sum() == RUNS - MY_RUNS
     assert 1 <= len(loaders.model_cache()) <= CACHE_LIMIT  # 111 models ranked, at most 12 held
     assert loaders.model_cache().evictions > 0
     assert any(f"Not drawn, near chance (10%): {classroom.WEAK_ID}" in caption.value for caption in at.caption)
