@@ -176,7 +176,10 @@ def rank(labels: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
     probabilities = np.asarray(probabilities, dtype=np.float32)
     if probabilities.shape != (len(labels), NUM_CLASSES):
         raise ValueError(f"need ({len(labels)}, {NUM_CLASSES}) probabilities, got {probabilities.shape}")
-    flagged = find_label_issues(labels, probabilities, return_indices_ranked_by="self_confidence")
+    # n_jobs=1: cleanlab's default forks a multiprocessing pool, and a fork of the server's
+    # process (TensorFlow's and Tornado's threads holding locks) can hang forever; on
+    # 60,000 images one process takes ~0.1 s anyway.
+    flagged = find_label_issues(labels, probabilities, return_indices_ranked_by="self_confidence", n_jobs=1)
     scores = get_label_quality_scores(labels, probabilities, method="self_confidence")
     return pd.DataFrame(
         {

@@ -73,6 +73,18 @@ def test_ranking_finds_labels_we_corrupt(dataset):
     assert len(set(clean["index"].head(400)) & set(corrupted)) < 10  # before corruption they were fine
 
 
+def test_ranking_never_forks_the_server(dataset, monkeypatch):
+    """cleanlab forks a pool by default; a fork of the threaded server can hang the page (CI did)."""
+    import multiprocessing
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("rank() started a multiprocessing pool")
+
+    monkeypatch.setattr(multiprocessing, "Pool", no_fork)
+    ranked = li.rank(dataset.y_train, li.load().probabilities)
+    assert len(ranked) > 1_000
+
+
 def test_label_issues_cli_prints_the_most_likely_first():
     result = run_cli("label-issues", "--top", "25")
     assert result.returncode == 0, result.stderr
