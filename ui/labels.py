@@ -55,18 +55,23 @@ def filtered(ranked: pd.DataFrame, given: str, suggested: str) -> pd.DataFrame:
     return ranked[keep]
 
 
+def _percent(score: float) -> str:
+    """The given label's probability as a student reads it: "0.4%", or "<0.1%" rather than a row of 0.000s."""
+    return f"{score:.1%}" if score >= 0.001 else "<0.1%"
+
+
 def gallery(images: np.ndarray, shown: pd.DataFrame, total: int) -> None:
     if not len(shown):
         st.info("No flagged images with these labels.", icon="🫙")
         return
     st.caption(
-        f"Showing {len(shown)} of {total:,}, most likely mistake first. Score: the out-of-sample probability of "
-        "the given label (lower is more suspicious)."
+        f"Showing {len(shown)} of {total:,}, most likely mistake first. The percentage: how likely the given "
+        "label is to the model that never trained on that image (lower is more suspicious)."
     )
     st.image(
         [ev.grayscale_rgb(images[row.index], SCALE) for row in shown.itertuples()],
         caption=[
-            f"#{row.index}: {CLASS_NAMES[row.given]} → {CLASS_NAMES[row.suggested]}? · {row.score:.3f}"
+            f"#{row.index}: {CLASS_NAMES[row.given]} → {CLASS_NAMES[row.suggested]}? · {_percent(row.score)}"
             for row in shown.itertuples()
         ],
         width=28 * SCALE * 2,

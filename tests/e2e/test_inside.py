@@ -1,5 +1,7 @@
 """The Inside page in a real browser: the embedding map's hover images and box selection."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -57,9 +59,13 @@ def test_label_mistakes_page_shows_flagged_training_images(app_server, page):
     wait_for_app(page)
     expect(page.get_by_text("Showing 36 of")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stImageCaption").first).to_contain_text("→")
+    # the most suspicious first: the given label's held-out probability as a percentage
+    expect(page.get_by_test_id("stImageCaption").first).to_have_text(re.compile(r"^#\d+: .+ → .+\? · <0\.1%$"))
+    expect(page.get_by_test_id("stImageCaption").last).to_have_text(re.compile(r" · (<0\.1|\d+\.\d)%$"))
     # must NOT happen
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_text("0.000")).to_have_count(0)
 
 
 def test_a_drawing_goes_through_the_layers(app_server, page):
