@@ -70,7 +70,7 @@ def main() -> int:
         "# Label issues in the training set",
         "",
         f"Python {platform.python_version()}, {os.cpu_count()} CPU cores; one-minute load average "
-        f"{load_before:.1f} at the start (above 2: the CPU was shared with other work).",
+        f"{load_before:.1f} at the start (2 cores: above 2 means the CPU was shared).",
         "",
         "## The pipeline",
         "",
@@ -81,8 +81,8 @@ def main() -> int:
         "engineers trained models and ran tests on the same 2 cores); out-of-sample accuracy "
         f"{accuracy:.2%}. Stored as `artifacts/train_oof_probabilities.npz` (float16 + folds, "
         f"{li.OOF_FILE.stat().st_size / 1024:.0f} KB).",
-        f"- **Ranking** (cleanlab `find_label_issues`, prune by noise rate, ordered by self-confidence): "
-        f"**{rank_seconds:.1f} s**; {len(ranked):,} images flagged ({len(ranked) / len(dataset.y_train):.1%}).",
+        f"- **Ranking** (cleanlab `find_label_issues`, prune by noise rate, ordered by self-confidence, "
+        f"one process): **{rank_seconds:.1f} s** with cleanlab's first import; {len(ranked):,} images flagged ({len(ranked) / len(dataset.y_train):.1%}).",
         "",
         f"## Published mislabeled images in the top {TOP}",
         "",
