@@ -9,6 +9,7 @@ import streamlit as st
 from core import evaluation as ev
 from core import label_issues, store
 from core.data import CLASS_NAMES
+from ui import charts_eval
 
 ANY = "any"
 ANY_CLASS_CHOICES = [ANY, *CLASS_NAMES]
@@ -55,11 +56,6 @@ def filtered(ranked: pd.DataFrame, given: str, suggested: str) -> pd.DataFrame:
     return ranked[keep]
 
 
-def _percent(score: float) -> str:
-    """The given label's probability as a student reads it: "0.4%", or "<0.1%" rather than a row of 0.000s."""
-    return f"{score:.1%}" if score >= 0.001 else "<0.1%"
-
-
 def gallery(images: np.ndarray, shown: pd.DataFrame, total: int) -> None:
     if not len(shown):
         st.info("No flagged images with these labels.", icon="🫙")
@@ -71,7 +67,7 @@ def gallery(images: np.ndarray, shown: pd.DataFrame, total: int) -> None:
     st.image(
         [ev.grayscale_rgb(images[row.index], SCALE) for row in shown.itertuples()],
         caption=[
-            f"#{row.index}: {CLASS_NAMES[row.given]} → {CLASS_NAMES[row.suggested]}? · {_percent(row.score)}"
+            f"#{row.index}: {CLASS_NAMES[row.given]} → {CLASS_NAMES[row.suggested]}? · {charts_eval.percent_label(row.score)}"
             for row in shown.itertuples()
         ],
         width=28 * SCALE * 2,

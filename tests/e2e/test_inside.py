@@ -60,8 +60,8 @@ def test_label_mistakes_page_shows_flagged_training_images(app_server, page):
     expect(page.get_by_text("Showing 36 of")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stImageCaption").first).to_contain_text("→")
     # the most suspicious first: the given label's held-out probability as a percentage
-    expect(page.get_by_test_id("stImageCaption").first).to_have_text(re.compile(r"^#\d+: .+ → .+\? · <0\.1%$"))
-    expect(page.get_by_test_id("stImageCaption").last).to_have_text(re.compile(r" · (<0\.1|\d+\.\d)%$"))
+    expect(page.get_by_test_id("stImageCaption").first).to_have_text(re.compile(r"^#\d+: .+ → .+\? · <1%$"))
+    expect(page.get_by_test_id("stImageCaption").last).to_have_text(re.compile(r" · (<1|\d+)%$"))
     # must NOT happen
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
