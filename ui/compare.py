@@ -16,7 +16,7 @@ import streamlit as st
 
 from core import compare, inference, selection, store, vote
 from core import evaluation as ev
-from ui import charts, identity, loaders, state
+from ui import charts, identity, loaders, state, widgets
 from ui import evaluate as ev_ui
 
 CURVES_KEY = "compare_curves_models"
@@ -322,6 +322,7 @@ def prepare_choices(board: pd.DataFrame, newest: str | None, histories: dict[str
 @st.fragment
 def curves_section(board: pd.DataFrame, histories: dict[str, dict[str, list[float]]]) -> None:
     options = [model_id for model_id in board["model"] if model_id in histories]
+    widgets.resend(CURVES_KEY)
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     chosen = left.multiselect("Models to overlay", options, key=CURVES_KEY, placeholder="Pick models")
     show_train = right.toggle("Training curves too", key=CURVES_TRAIN_KEY, help="Dashed: the training split")
@@ -358,6 +359,7 @@ def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
     def label(model_id: str) -> str:
         return f"{model_id} · {accuracy[model_id]:.2%}"
 
+    widgets.resend(MODEL_A_KEY, MODEL_B_KEY)  # the boxes always show the pair the numbers below are for
     c1, c2 = st.columns(2)
     name_a = c1.selectbox("Model A", ids, key=MODEL_A_KEY, format_func=label)
     name_b = c2.selectbox("Model B", ids, key=MODEL_B_KEY, format_func=label, help="Changes are B minus A")

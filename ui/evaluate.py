@@ -13,7 +13,7 @@ import streamlit as st
 from core import data, store, zoo
 from core import evaluation as ev
 from core.data import CLASS_NAMES
-from ui import charts, charts_eval, loaders, state
+from ui import charts, charts_eval, loaders, state, widgets
 
 MODEL_KEY = "evaluate_model"
 SEEN_TRAINED_KEY = "evaluate_seen_trained"  # the SELECTED_MODEL value this page last acted on
@@ -56,6 +56,7 @@ def pick_model(artifacts: list[store.Artifact]) -> store.Artifact:
         if wanted and wanted not in by_id:
             st.warning(f"No model called `{wanted}`: it may have been deleted or renamed. Pick one below.", icon="🔎")
         st.session_state[MODEL_KEY] = wanted if wanted in by_id else next(iter(by_id))
+    widgets.resend(MODEL_KEY)  # the list grows as runs are saved: the box must keep showing this model
     model_id = st.selectbox(
         "Model",
         list(by_id),

@@ -36,6 +36,22 @@ def class_row(images, width: int = 56) -> None:
     st.image([crisp(image) for image in images], width=width, clamp=True)
 
 
+def resend(*keys: str) -> None:
+    """Send these widgets' current values to the browser with this run; call it just before drawing them.
+
+    Streamlit sends a keyed widget's value to the browser only on a run whose script set it, and otherwise
+    trusts the browser to still show it. For a select box whose options change between runs (a filter adds
+    a model; a run is saved), the browser's box now and then fell back to its first option while the server
+    kept the chosen one, so the box, the address and the numbers under it named different models (1 run in
+    8 of tests/e2e/test_compare.py with one core busy; the same symptom as streamlit/streamlit#13435).
+    A value written back counts as set by the script, so Streamlit sends it with every run and the box shows
+    what the page uses. A key not yet in the session (first run; a URL-bound widget seeding itself) is left alone.
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def require_models(what_happens: str) -> list[store.Artifact]:
     """Every model folder, or an invitation to train one first (and the page stops)."""
     artifacts = loaders.artifacts()

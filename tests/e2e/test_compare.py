@@ -62,3 +62,36 @@ def test_leaderboard_ranks_the_session_model_and_compares_it(app_server, page, t
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
+
+
+def test_the_pair_in_the_boxes_the_address_and_the_numbers_stay_the_same(app_server, page, tiny_model):
+    """A shared link's pair survives every filter switch and a reload: the boxes, the address and the
+    "Test accuracy of B" metric always name the same two models (they once disagreed, 1 run in 8)."""
+    accuracy = {a.model_id: a.meta.test_accuracy for a in store.list_artifacts([store.SHIPPED_DIR]) if a.ok}
+    model_a, model_b = "cnn_shallow", "mlp_128"
+
+    def expect_pair() -> None:
+        wait_for_app(page)
+        expect(page.get_by_role("combobox", name="Model A")).to_have_value(f"{model_a} · {accuracy[model_a]:.2%}")
+        expect(page.get_by_role("combobox", name="Model B")).to_have_value(f"{model_b} · {accuracy[model_b]:.2%}")
+        expect(page).to_have_url(re.compile(rf"[?&]a={model_a}&b={model_b}$"))
+        metric = page.get_by_test_id("stMetric").filter(has_text="Test accuracy of B")
+        expect(metric).to_contain_text(f"{accuracy[model_b]:.2%}")
+
+    page.goto(f"{app_server.url}/compare?a={model_a}&b={model_b}")
+    expect(page.get_by_role("heading", name="Leaderboard")).to_be_visible(timeout=180_000)
+    expect_pair()
+    class_shown = False
+    for pill in ("The class", "Mine", "The class", "Mine"):  # each switch adds or removes options of both boxes
+        page.get_by_role("button", name=re.compile(rf"^{pill}")).click()
+        class_shown ^= pill == "The class"
+        expect_pair()
+        tiny_rows = page.get_by_test_id("stDataFrame").first.get_by_text(tiny_model.model_id, exact=True)
+        expect(tiny_rows).to_have_count(1 if class_shown else 0)  # the options really changed
+    page.reload()
+    expect(page.get_by_role("heading", name="Leaderboard")).to_be_visible(timeout=180_000)
+    expect_pair()
+
+    # must NOT happen: a traceback, or the warning that the pair is one model twice
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_text("Pick two different models to compare.")).to_have_count(0)
