@@ -21,13 +21,13 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core import backends, data, training, zoo  # noqa: E402
+from core import backends, data, fair_queue, training, zoo  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "ray.md"
 KEY = "mlp_128"
 
 
-def timed_batch(queue: training.TrainingQueue, jobs: list[training.TrainingJob], dataset) -> tuple[float, list]:
+def timed_batch(queue: fair_queue.TrainingQueue, jobs: list[training.TrainingJob], dataset) -> tuple[float, list]:
     """Submit all jobs at once; wall seconds until the last has finished, and each job's final progress."""
     started = time.perf_counter()
     for job in jobs:
@@ -61,7 +61,7 @@ def main() -> None:
             return training.TrainingJob(spec, hp, name, root=root, owner=owner)
 
         # 1. one job at a time: in-process queue, then the same job on the cluster (the first one starts a worker)
-        in_process = training.TrainingQueue(max_concurrent=1, max_run_seconds=0)
+        in_process = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0)
         for repeat in range(args.repeats):
             wall, (result,) = timed_batch(in_process, [job(f"local-{repeat}")], dataset)
             rows.append(f"| one job | in-process queue | {repeat + 1} | {wall:.1f} s | {result.seconds:.1f} s |")
@@ -74,7 +74,7 @@ def main() -> None:
         backend = backends.RayBackend(cluster.address, cpus_per_job=1)
         slots = backend.capacity()
         connect_seconds = time.perf_counter() - started
-        on_ray = training.TrainingQueue(max_concurrent=slots, max_run_seconds=0, backend=backend)
+        on_ray = fair_queue.TrainingQueue(max_concurrent=slots, max_run_seconds=0, backend=backend)
         for repeat in range(args.repeats):
             wall, (result,) = timed_batch(on_ray, [job(f"ray-{repeat}")], dataset)
             label = "first job, right after joining" if repeat == 0 else "warm worker"

@@ -29,11 +29,11 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.data import FashionMNIST
-    from core.training import Progress, TrainingJob
+    from core.training import Backend, Progress, TrainingJob
 
 ENV_RAY_ADDRESS = "FASHION_STUDIO_RAY_ADDRESS"
 ENV_CPUS_PER_JOB = "FASHION_STUDIO_RAY_CPUS_PER_JOB"
@@ -51,14 +51,6 @@ class BackendError(RuntimeError):
 
 def this_node() -> str:
     return socket.gethostname()
-
-
-class Backend(Protocol):
-    name: str
-
-    def describe(self) -> str: ...
-
-    def run(self, job: TrainingJob, dataset: FashionMNIST) -> Progress: ...
 
 
 class InProcessBackend:

@@ -7,7 +7,7 @@ import os
 
 import streamlit as st
 
-from core import training
+from core import fair_queue, training
 
 ENV_SECRET = "FASHION_STUDIO_TEACHER_SECRET"
 SECRET_NAME = "teacher_secret"
@@ -48,7 +48,7 @@ def _progress_text(progress: training.Progress) -> str:
 @st.fragment(run_every=2.0)
 def jobs_panel() -> None:
     """Every job of the class, newest first, with Cancel on those still waiting or running."""
-    queue = training.default_queue()
+    queue = fair_queue.default_queue()
     jobs = list(reversed(queue.all_jobs()))
     active = sum(1 for job in jobs if not job.finished)
     st.caption(f"{active} active · {len(jobs) - active} finished · {queue.max_concurrent} training at a time")

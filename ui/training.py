@@ -8,7 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from core import estimate, export, store, training, zoo
+from core import estimate, export, fair_queue, store, training, zoo
 from core.data import CLASS_NAMES
 from ui import charts, identity, widgets
 
@@ -16,8 +16,8 @@ RUN_PARAM = "run"  # the run's own link: ?run=<job id> (122 random bits)
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def queue() -> training.TrainingQueue:
-    return training.default_queue()
+def queue() -> fair_queue.TrainingQueue:
+    return fair_queue.default_queue()
 
 
 def attached_job() -> training.TrainingJob | None:

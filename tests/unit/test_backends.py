@@ -14,8 +14,8 @@ from tests.conftest import REPO_ROOT
 WITHOUT_RAY = """
 import json, sys
 sys.modules["ray"] = None  # `import ray` raises ImportError from here on
-from core import data, training, zoo
-queue = training.default_queue()
+from core import data, fair_queue, training, zoo
+queue = fair_queue.default_queue()
 spec = zoo.get_spec("mlp_128")
 job = training.TrainingJob(spec, zoo.with_overrides(spec, epochs=1, subset=1000), "no-ray")
 queue.submit(job, data.load())

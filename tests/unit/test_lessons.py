@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from core import estimate, lessons, training, zoo
+from core import estimate, fair_queue, lessons, training, zoo
 
 
 def test_every_built_in_lesson_is_a_valid_group_that_differs_in_its_settings():
@@ -66,7 +66,7 @@ def test_the_reading_names_the_best_and_worst_and_chance_level():
 
 
 def test_a_lessons_runs_queue_together_and_the_class_is_served_in_turn(dataset, tmp_path):
-    queue = training.TrainingQueue(max_concurrent=1)
+    queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
     first = training.TrainingJob(
         zoo.get_spec("mlp_128"), zoo.with_overrides(zoo.get_spec("mlp_128"), epochs=1, subset=1000), "first",
@@ -82,7 +82,7 @@ def test_a_lessons_runs_queue_together_and_the_class_is_served_in_turn(dataset, 
     )  # fmt: skip
     queue.submit(late, dataset)
     # the group counts as the learner's one submission...
-    with pytest.raises(training.QueueError):
+    with pytest.raises(fair_queue.QueueError):
         queue.submit_group(lessons.jobs(lesson, owner="learner", root=tmp_path), dataset)
     # ...and the latecomer is not stuck behind all four of its runs: browsers take turns
     assert late.snapshot().queue.ahead == 1 and group[1].snapshot().queue.ahead == 2

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from core import store, training, zoo
+from core import fair_queue, store, training, zoo
 from tests.unit.test_cli import run_cli
 
 pytestmark = pytest.mark.ray
@@ -42,7 +42,7 @@ def partial_saves(runs_dir) -> list:
 
 
 def test_a_tiny_run_trains_through_the_queue_with_live_progress(ray_backend, dataset, runs_dir):
-    queue = training.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
+    queue = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
     events: list[training.Progress] = []
     job = tiny_job("ray-tiny", runs_dir, epochs=2, owner="browser-a")
     job.on_progress = events.append
@@ -72,7 +72,7 @@ def test_a_tiny_run_trains_through_the_queue_with_live_progress(ray_backend, dat
 
 
 def test_stop_ends_a_remote_run_and_saves_nothing(ray_backend, dataset, runs_dir):
-    queue = training.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
+    queue = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
     job = queue.submit(tiny_job("ray-stopped", runs_dir, epochs=50, subset=3000), dataset)
     wait_until(lambda: training_batches(job))
     asked = time.monotonic()
@@ -87,7 +87,7 @@ def test_stop_ends_a_remote_run_and_saves_nothing(ray_backend, dataset, runs_dir
 
 
 def test_a_worker_killed_mid_run_fails_the_job_with_a_message(ray_backend, dataset, runs_dir):
-    queue = training.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
+    queue = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
     job = queue.submit(tiny_job("ray-killed", runs_dir, epochs=50, subset=3000), dataset)
     wait_until(lambda: training_batches(job) and job.id in ray_backend.worker_pids)
     os.kill(ray_backend.worker_pids[job.id], signal.SIGKILL)

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from core import store, training, zoo
+from core import fair_queue, store, training, zoo
 
 
 def quick_hp(key: str = "mlp_128", **overrides) -> zoo.Hyperparameters:
@@ -90,7 +90,7 @@ def test_bad_name_is_refused_before_training():
 
 
 def test_queue_runs_one_at_a_time_and_reports_positions(dataset, tmp_path):
-    queue = training.TrainingQueue(max_concurrent=1)
+    queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
     spec = zoo.get_spec("mlp_128")
 
@@ -130,7 +130,7 @@ def held_job(spec_key: str, name: str, root, gate: threading.Event, **overrides)
 
 
 def test_a_waiting_job_that_is_stopped_leaves_the_line_at_once(dataset, tmp_path):
-    queue = training.TrainingQueue(max_concurrent=1)
+    queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
     first = held_job("mlp_128", "first", tmp_path, gate)
     second = training.TrainingJob(zoo.get_spec("mlp_128"), quick_hp(), "second", root=tmp_path, owner="b")
@@ -150,13 +150,13 @@ def test_a_waiting_job_that_is_stopped_leaves_the_line_at_once(dataset, tmp_path
 
 
 def test_one_browser_has_at_most_one_job_waiting_or_running(dataset, tmp_path):
-    queue = training.TrainingQueue(max_concurrent=1)
+    queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
     mine = held_job("mlp_128", "mine", tmp_path, gate)
     mine.owner = "browser-a"
     queue.submit(mine, dataset)
     again = training.TrainingJob(zoo.get_spec("mlp_128"), quick_hp(), "again", root=tmp_path, owner="browser-a")
-    with pytest.raises(training.QueueError, match="already have a run"):
+    with pytest.raises(fair_queue.QueueError, match="already have a run"):
         queue.submit(again, dataset)
     other = training.TrainingJob(zoo.get_spec("mlp_128"), quick_hp(), "other", root=tmp_path, owner="browser-b")
     queue.submit(other, dataset)  # another browser is welcome
@@ -169,16 +169,16 @@ def test_one_browser_has_at_most_one_job_waiting_or_running(dataset, tmp_path):
 
 
 def test_runs_over_the_duration_cap_are_refused_with_what_to_lower(dataset, tmp_path):
-    queue = training.TrainingQueue(max_concurrent=1, max_run_seconds=600)
+    queue = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=600)
     job = training.TrainingJob(zoo.get_spec("studio_cnn"), quick_hp("studio_cnn", epochs=200), "huge", root=tmp_path)
     job.estimated_seconds = 200 * 70.0
-    with pytest.raises(training.QueueError, match=r"about 233 min.*at most 10 min.*Lower the epochs"):
+    with pytest.raises(fair_queue.QueueError, match=r"about 233 min.*at most 10 min.*Lower the epochs"):
         queue.submit(job, dataset)
     assert queue.all_jobs() == []
 
 
 def test_same_names_get_distinct_ids_reserved_at_queue_time(dataset, tmp_path):
-    queue = training.TrainingQueue(max_concurrent=1)
+    queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
     first = held_job("mlp_128", "my-cnn", tmp_path, gate)
     jobs = [first] + [
@@ -197,7 +197,7 @@ def test_same_names_get_distinct_ids_reserved_at_queue_time(dataset, tmp_path):
 
 
 def test_the_waiting_line_estimates_when_a_job_starts(dataset, tmp_path):
-    queue = training.TrainingQueue(max_concurrent=1)
+    queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
     first = held_job("mlp_128", "first", tmp_path, gate)
     first.estimated_seconds = 100.0
