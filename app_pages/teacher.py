@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from core import estimate, fair_queue, store
+from core.models import store
+from core.training import estimate, fair_queue
 from ui import runs, teacher
 
 st.title("🧑‍🏫 Teacher")

@@ -21,13 +21,16 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core import backends, data, fair_queue, training, zoo  # noqa: E402
+from core import data  # noqa: E402
+from core.models import zoo  # noqa: E402
+from core.training import backends, fair_queue  # noqa: E402
+from core.training.jobs import DONE, TrainingJob  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "ray.md"
 KEY = "mlp_128"
 
 
-def timed_batch(queue: fair_queue.TrainingQueue, jobs: list[training.TrainingJob], dataset) -> tuple[float, list]:
+def timed_batch(queue: fair_queue.TrainingQueue, jobs: list[TrainingJob], dataset) -> tuple[float, list]:
     """Submit all jobs at once; wall seconds until the last has finished, and each job's final progress."""
     started = time.perf_counter()
     for job in jobs:
@@ -37,7 +40,7 @@ def timed_batch(queue: fair_queue.TrainingQueue, jobs: list[training.TrainingJob
     wall = time.perf_counter() - started
     results = [job.snapshot() for job in jobs]
     for result in results:
-        if result.state != training.DONE:
+        if result.state != DONE:
             raise SystemExit(f"{result.model_name}: {result.message}")
     return wall, results
 
@@ -57,8 +60,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
 
-        def job(name: str, owner: str = "") -> training.TrainingJob:
-            return training.TrainingJob(spec, hp, name, root=root, owner=owner)
+        def job(name: str, owner: str = "") -> TrainingJob:
+            return TrainingJob(spec, hp, name, root=root, owner=owner)
 
         # 1. one job at a time: in-process queue, then the same job on the cluster (the first one starts a worker)
         in_process = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0)

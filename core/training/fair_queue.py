@@ -3,7 +3,7 @@
 Its rules: one browser has at most one submission waiting or running (a lesson's runs count as one);
 browsers take turns (round robin, the one served longest ago first); a run over the server's duration
 cap is refused before it waits; a waiting job that is cancelled leaves the line at once. Each admitted
-job trains in a worker thread of its own, on the job's backend (``core.backends``) or here.
+job trains in a worker thread of its own, on the job's backend (``core.training.backends``) or here.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import heapq
 import os
 import threading
 
-from core import estimate, store
 from core.data import FashionMNIST
-from core.training import QUEUED, STOPPED, Backend, QueueStatus, TrainingJob
+from core.models import store
+from core.training import estimate
+from core.training.jobs import QUEUED, STOPPED, Backend, QueueStatus, TrainingJob
 
 ENV_MAX_JOBS = "FASHION_STUDIO_MAX_TRAINING_JOBS"
 
@@ -40,7 +41,7 @@ class TrainingQueue:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
         self.max_concurrent = max_concurrent
-        self.backend = backend  # given to every job that names none (core.backends)
+        self.backend = backend  # given to every job that names none (core.training.backends)
         self.max_remembered = max_remembered
         self.max_run_seconds = estimate.max_run_seconds() if max_run_seconds is None else max_run_seconds
         self.jobs: dict[str, TrainingJob] = {}
@@ -204,7 +205,7 @@ def default_queue() -> TrainingQueue:
     global _queue
     with _queue_lock:
         if _queue is None:
-            from core import backends
+            from core.training import backends
 
             backend = backends.from_environment()
             slots = os.environ.get(ENV_MAX_JOBS, "")

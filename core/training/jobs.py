@@ -2,8 +2,8 @@
 the ``Progress`` record every other part reads.
 
 Nothing here knows about Streamlit: the UI polls ``TrainingJob.snapshot()``; the CLI
-passes an ``on_progress`` callback. Where a job trains is its ``Backend`` (``core.backends``);
-which jobs train when is the queue's business (``core.fair_queue``).
+passes an ``on_progress`` callback. Where a job trains is its ``Backend`` (``core.training.backends``);
+which jobs train when is the queue's business (``core.training.fair_queue``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from typing import Protocol
 import keras
 import numpy as np
 
-from core import estimate, store, zoo
 from core.data import FashionMNIST
+from core.models import store, zoo
+from core.training import estimate
 
 CURVE_POINTS_PER_EPOCH = 20  # train-loss samples plotted within each epoch
 
@@ -67,7 +68,7 @@ class Progress:
     warnings: tuple[str, ...] = ()  # a finished run that learned nothing or blew up says so, in plain words
     watch: tuple[tuple[int, float], ...] = ()  # (predicted class, confidence) for each WATCHED test image
     watch_epoch: int = -1  # the epoch those answers are from (0: before training)
-    where: str = ""  # where it trains: "this server", or a Ray node (core.backends)
+    where: str = ""  # where it trains: "this server", or a Ray node (core.training.backends)
 
     @property
     def fraction(self) -> float:
@@ -83,7 +84,7 @@ class Progress:
 
 
 class Backend(Protocol):
-    """Where a job trains (``core.backends``): ``run`` trains the job there and returns its last snapshot."""
+    """Where a job trains (``core.training.backends``): ``run`` trains the job there and returns its last snapshot."""
 
     name: str
 
@@ -255,7 +256,7 @@ class TrainingJob:
         self._watch: tuple[tuple[int, float], ...] = ()
         self._watch_epoch = -1
         self.queue_status: Callable[[], QueueStatus | None] = lambda: None
-        self.backend = backend  # where run() trains (core.backends); None: in this process
+        self.backend = backend  # where run() trains (core.training.backends); None: in this process
         self._where = "this server"
 
     # -- state, guarded by the lock ---------------------------------------------------
