@@ -60,7 +60,7 @@ embeddings: setup-test
 # k-fold out-of-sample probabilities of the 60,000 training images (artifacts/train_oof_probabilities.npz),
 # then the label-issue ranking and its benchmark (bench/results/label_issues.md).
 label-issues: setup-test
-	$(PY) -m core.label_issues
+	$(PY) -m core.understand.label_issues
 	$(PY) -m bench.bench_label_issues
 
 bench: setup-test

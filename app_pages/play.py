@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import game
+from core.understand import game
 from ui import play, widgets
 
 st.title("🎯 Beat the model")

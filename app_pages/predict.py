@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from core import data, preprocess, selection
+from core import data
+from core.predict import preprocess
+from core.understand import selection
 from ui import loaders
 from ui import predict as glue
 

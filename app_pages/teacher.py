@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from core import estimate, store, training
+from core.models import store
+from core.training import estimate, fair_queue
 from ui import runs, teacher
 
 st.title("🧑‍🏫 Teacher")
@@ -20,7 +21,7 @@ if not teacher.unlocked(secret):
 cap = estimate.max_run_seconds()
 st.caption(
     f"One run may take at most {cap / 60:.0f} min on this server ({estimate.ENV_MAX_RUN_SECONDS});"
-    f" {training.default_queue().max_concurrent} run(s) train at a time ({training.ENV_MAX_JOBS})."
+    f" {fair_queue.default_queue().max_concurrent} run(s) train at a time ({fair_queue.ENV_MAX_JOBS})."
 )
 st.subheader("Training jobs")
 teacher.jobs_panel()

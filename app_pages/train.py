@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import training
+from core.training import jobs
 from ui import runs, state, widgets
 from ui import training as live
 
@@ -38,12 +38,12 @@ if job is not None:
         if progress.batches_per_epoch:  # it trained: its curves, metrics and watched images stay on screen
             live.show_progress(progress, options)
             live.show_watch(progress, dataset)
-        if progress.state == training.DONE:
+        if progress.state == jobs.DONE:
             live.show_outcome(progress)
             st.session_state[state.SELECTED_MODEL] = progress.model_id
             st.page_link("app_pages/evaluate.py", label=f"Evaluate {progress.model_id}", icon="🔍")
             live.downloads(progress.model_id)
-        elif progress.state == training.STOPPED:
+        elif progress.state == jobs.STOPPED:
             st.warning(progress.message, icon="⏹")
         else:
             st.error(progress.message, icon="❌")

@@ -6,7 +6,7 @@
 Quality is the k-NN class agreement in the plane: the share of each test image's 10 nearest
 neighbours in 2-D that have its true class (the same measure on the raw penultimate features
 is the ceiling a projection can keep). The second form writes the shipped caches with the
-default projection (core.inspect.DEFAULT_PROJECTION) and times each model: feature
+default projection (core.understand.inspection.DEFAULT_PROJECTION) and times each model: feature
 extraction (10,000 test images) and projection separately.
 """
 
@@ -20,8 +20,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core import data, store  # noqa: E402
-from core import inspect as ins  # noqa: E402
+from core import data  # noqa: E402
+from core.models import store  # noqa: E402
+from core.understand import inspection as ins  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "embedding.md"
 COMPARE_MODELS = ("mlp_128", "studio_cnn")

@@ -23,8 +23,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core import data, store  # noqa: E402
-from core import evaluation as ev  # noqa: E402
+from core import data  # noqa: E402
+from core.models import store  # noqa: E402
+from core.understand import evaluation as ev  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "evaluate.md"
 APP = Path(__file__).resolve().parent.parent / "app.py"

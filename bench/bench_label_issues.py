@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.bench_label_issues --remake   # first remake them (make label-issues), timed
 
 The published indices below are only counted here, after the ranking; the ranking itself
-(core.label_issues.rank) sees the probabilities and the given labels, nothing else.
+(core.understand.label_issues.rank) sees the probabilities and the given labels, nothing else.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from core import data  # noqa: E402
-from core import label_issues as li  # noqa: E402
 from core.data import CLASS_NAMES  # noqa: E402
+from core.understand import label_issues as li  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "label_issues.md"
 TOP = 300
@@ -48,7 +48,7 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     if args.remake:
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "core.label_issues"], check=True)
+        subprocess.run([sys.executable, "-m", "core.understand.label_issues"], check=True)
         print(f"remade in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     dataset = data.load()
     stored = li.load()
@@ -74,7 +74,7 @@ def main() -> int:
         "",
         "## The pipeline",
         "",
-        f"- **Out-of-sample probabilities**: `make label-issues` (`python -m core.label_issues`): {recipe.folds} "
+        f"- **Out-of-sample probabilities**: `make label-issues` (`python -m core.understand.label_issues`): {recipe.folds} "
         f"stratified folds (seed {recipe.seed}), one `{recipe.arch}` per fold with its default recipe"
         f"{'' if recipe.epochs is None else f' for {recipe.epochs} epochs'}, trained on the other folds, "
         f"scoring only its own. **{stored.seconds:.0f} s** for all 60,000 images (measured while 3 other "

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from core import lessons
+from core.training import lessons
 
 RESULTS = Path(__file__).parent / "results" / "lessons.md"
 

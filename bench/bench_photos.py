@@ -1,10 +1,10 @@
-"""Our photo test set (core.photo_set) against every shipped model: accuracy on photos vs on the
+"""Our photo test set (core.predict.photo_set) against every shipped model: accuracy on photos vs on the
 same garments as 28x28 test images, and how often the "not a garment" check fires.
 
     .venv/bin/python -m bench.bench_photos [--photos 300] [--per-kind 10] [--seed 2]
 
 Writes bench/results/photos.md. Garments are drawn from the test set only. The check's
-thresholds (core.novelty) were set on seed 5; use another seed here.
+thresholds (core.predict.novelty) were set on seed 5; use another seed here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from core import data, inference, photo_set, preprocess, store  # noqa: E402
+from core import data  # noqa: E402
+from core.models import store  # noqa: E402
+from core.predict import inference, photo_set, preprocess  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "photos.md"
 
@@ -78,9 +80,9 @@ def main() -> None:
         '# Photos: shipped models on our colour product photos, and the "not a garment" check\n\n'
         f"Command: {command}. Machine: {platform.machine()}, {os.cpu_count()} CPU cores (shared with other "
         f"work: load average {load_before:.1f} → {os.getloadavg()[0]:.1f}), Python {platform.python_version()}.\n\n"
-        f"{args.photos} Fashion-MNIST **test** images (seed {args.seed}) rendered by `core.photo_set` as colour product "
+        f"{args.photos} Fashion-MNIST **test** images (seed {args.seed}) rendered by `core.predict.photo_set` as colour product "
         "photos (tinted garment, pastel background with gradient and vignetting, soft shadow, rotation up to 12°, "
-        "JPEG 60-92), preprocessed by `core.preprocess` and classified; against the same garments as 28×28 images. "
+        "JPEG 60-92), preprocessed by `core.predict.preprocess` and classified; against the same garments as 28×28 images. "
         "Issue 16 asks that the best model keep at least 90% of its accuracy.\n\n"
         "| model | test accuracy (meta) | these 28×28 images | as colour photos | kept |\n|---|---|---|---|---|\n"
         + "\n".join(rows)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core import data, game
+from core import data
+from core.understand import game
 
 RESULTS = Path(__file__).parent / "results" / "play.md"
 

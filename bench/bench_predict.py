@@ -28,7 +28,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from core import data, inference, photo_set, preprocess, store, zoo  # noqa: E402
+from core import data  # noqa: E402
+from core.models import store, zoo  # noqa: E402
+from core.predict import inference, photo_set, preprocess  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "predict.md"
 
@@ -69,7 +71,7 @@ def inputs(dataset: data.FashionMNIST) -> dict[str, bytes]:
     small = io.BytesIO()
     Image.fromarray(dataset.x_test[2]).save(small, "PNG")
     # A typical product photo up to 2 megapixels: a tinted garment on a pastel gradient with a
-    # shadow (core.photo_set), enlarged to 1632x1224 and saved as a phone would.
+    # shadow (core.predict.photo_set), enlarged to 1632x1224 and saved as a phone would.
     rng = np.random.default_rng(0)
     rendered, _ = photo_set.render_garment(dataset.x_test[3], rng, "colour")
     product = Image.fromarray(np.clip(rendered, 0, 255).astype(np.uint8)).resize((1632, 1224), Image.Resampling.BICUBIC)
@@ -156,7 +158,7 @@ def main() -> None:
         "between the "
         "uploaded (or drawn) bytes and the top-k of every model; no browser, no network.\n\n"
         "Why it is fast: all models run inside one `tf.function` traced once with a fixed input "
-        "signature (`core.inference.Predictor`), so the per-call overhead is paid once, not once "
+        "signature (`core.predict.inference.Predictor`), so the per-call overhead is paid once, not once "
         "per model, and `model.predict` (built for big batches) is never used. Big JPEGs are decoded "
         "at reduced scale (`Image.draft`) and every image is shrunk to at most "
         f"{preprocess.WORKING_SIDE} px before the pipeline runs; a 12-megapixel JPEG still costs its full "

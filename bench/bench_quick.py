@@ -19,7 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core import data, training, zoo  # noqa: E402
+from core import data  # noqa: E402
+from core.models import zoo  # noqa: E402
+from core.training import jobs  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "quick.md"
 KEY = "cnn_quick"
@@ -34,10 +36,8 @@ def main() -> None:
     runs = []
     with tempfile.TemporaryDirectory() as folder:
         for repeat in range(args.repeats):
-            progress = training.TrainingJob(spec, spec.defaults, f"bench-quick-{repeat}", root=Path(folder)).run(
-                dataset
-            )
-            if progress.state != training.DONE:
+            progress = jobs.TrainingJob(spec, spec.defaults, f"bench-quick-{repeat}", root=Path(folder)).run(dataset)
+            if progress.state != jobs.DONE:
                 raise SystemExit(progress.message)
             runs.append((progress.seconds, progress.test_accuracy))
             print(f"run {repeat + 1}: {progress.seconds:.1f} s, test accuracy {progress.test_accuracy:.2%}", flush=True)

@@ -21,13 +21,16 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core import backends, data, training, zoo  # noqa: E402
+from core import data  # noqa: E402
+from core.models import zoo  # noqa: E402
+from core.training import backends, fair_queue  # noqa: E402
+from core.training.jobs import DONE, TrainingJob  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "ray.md"
 KEY = "mlp_128"
 
 
-def timed_batch(queue: training.TrainingQueue, jobs: list[training.TrainingJob], dataset) -> tuple[float, list]:
+def timed_batch(queue: fair_queue.TrainingQueue, jobs: list[TrainingJob], dataset) -> tuple[float, list]:
     """Submit all jobs at once; wall seconds until the last has finished, and each job's final progress."""
     started = time.perf_counter()
     for job in jobs:
@@ -37,7 +40,7 @@ def timed_batch(queue: training.TrainingQueue, jobs: list[training.TrainingJob],
     wall = time.perf_counter() - started
     results = [job.snapshot() for job in jobs]
     for result in results:
-        if result.state != training.DONE:
+        if result.state != DONE:
             raise SystemExit(f"{result.model_name}: {result.message}")
     return wall, results
 
@@ -57,11 +60,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
 
-        def job(name: str, owner: str = "") -> training.TrainingJob:
-            return training.TrainingJob(spec, hp, name, root=root, owner=owner)
+        def job(name: str, owner: str = "") -> TrainingJob:
+            return TrainingJob(spec, hp, name, root=root, owner=owner)
 
         # 1. one job at a time: in-process queue, then the same job on the cluster (the first one starts a worker)
-        in_process = training.TrainingQueue(max_concurrent=1, max_run_seconds=0)
+        in_process = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0)
         for repeat in range(args.repeats):
             wall, (result,) = timed_batch(in_process, [job(f"local-{repeat}")], dataset)
             rows.append(f"| one job | in-process queue | {repeat + 1} | {wall:.1f} s | {result.seconds:.1f} s |")
@@ -74,7 +77,7 @@ def main() -> None:
         backend = backends.RayBackend(cluster.address, cpus_per_job=1)
         slots = backend.capacity()
         connect_seconds = time.perf_counter() - started
-        on_ray = training.TrainingQueue(max_concurrent=slots, max_run_seconds=0, backend=backend)
+        on_ray = fair_queue.TrainingQueue(max_concurrent=slots, max_run_seconds=0, backend=backend)
         for repeat in range(args.repeats):
             wall, (result,) = timed_batch(on_ray, [job(f"ray-{repeat}")], dataset)
             label = "first job, right after joining" if repeat == 0 else "warm worker"

@@ -21,13 +21,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
-from core import data, training, zoo  # noqa: E402
+from core import data  # noqa: E402
+from core.models import zoo  # noqa: E402
+from core.training import jobs  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "training.md"
 
 
 def plain_fit_seconds(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, dataset: data.FashionMNIST) -> float:
-    x_train, y_train, x_val, y_val = training.prepare_data(dataset, hp)
+    x_train, y_train, x_val, y_val = jobs.prepare_data(dataset, hp)
     keras.utils.set_random_seed(hp.seed)
     model = zoo.compile_model(zoo.build(spec, hp), hp)
     started = time.perf_counter()
@@ -36,8 +38,8 @@ def plain_fit_seconds(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, dataset: dat
 
 
 def app_fit_seconds(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, dataset: data.FashionMNIST, root: Path) -> float:
-    progress = training.TrainingJob(spec, hp, f"bench-{spec.key}", root=root).run(dataset)
-    if progress.state != training.DONE:
+    progress = jobs.TrainingJob(spec, hp, f"bench-{spec.key}", root=root).run(dataset)
+    if progress.state != jobs.DONE:
         raise RuntimeError(progress.message)
     return progress.seconds
 

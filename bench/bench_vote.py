@@ -3,15 +3,17 @@
     .venv/bin/python -m bench.bench_vote
 
 Reads the shipped models' cached test probabilities (nothing is trained or run), averages those of
-the best N by saved test accuracy, exactly as ``core.vote`` does, and writes bench/results/vote.md.
+the best N by saved test accuracy, exactly as ``core.understand.vote`` does, and writes bench/results/vote.md.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from core import data, store, vote
-from core import evaluation as ev
+from core import data
+from core.models import store
+from core.understand import evaluation as ev
+from core.understand import vote
 
 RESULTS = Path(__file__).parent / "results" / "vote.md"
 
@@ -26,7 +28,7 @@ def main() -> int:
         "# All models vote: the best N shipped models averaged",
         "",
         "Command: `.venv/bin/python -m bench.bench_vote` (the shipped models' cached test probabilities, averaged"
-        " as `core.vote` does; nothing is trained). The app votes with the best "
+        " as `core.understand.vote` does; nothing is trained). The app votes with the best "
         f"{vote.MEMBERS}: {', '.join(chosen)}.",
         "",
         "| N | the N-th model added | its own accuracy | the vote's accuracy | Shirt recall of the vote |",

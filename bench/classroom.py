@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core import store
+from core.models import store
 
 TEMPLATES = ("mlp_128", "cnn_quick", "cnn_shallow")
 STUDENTS = 30

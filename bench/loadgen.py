@@ -209,7 +209,7 @@ async def start_training(port: int, arch: str, epochs: int, examples: str) -> Se
     and press Start, as a visitor would; the session stays open (the job is its browser's)."""
     from urllib.parse import urlencode
 
-    from core import zoo
+    from core.models import zoo
 
     session = Session(port)
     await session.connect()

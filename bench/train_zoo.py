@@ -17,7 +17,9 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core import data, store, training, zoo  # noqa: E402
+from core import data  # noqa: E402
+from core.models import store, zoo  # noqa: E402
+from core.training import jobs  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         spec = zoo.get_spec(key)
 
-        def report(progress: training.Progress, key=key) -> None:
+        def report(progress: jobs.Progress, key=key) -> None:
             if progress.batch == progress.batches_per_epoch and "val_loss" in progress.logs:
                 logs = progress.logs
                 print(
@@ -48,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         previous = staging_root / "previous"
         if target.exists():  # moved aside, so the new model gets the key as its id
             os.rename(target, previous)
-        result = training.TrainingJob(spec, spec.defaults, key, root=staging_root, on_progress=report).run(dataset)
-        if result.state != training.DONE:
+        result = jobs.TrainingJob(spec, spec.defaults, key, root=staging_root, on_progress=report).run(dataset)
+        if result.state != jobs.DONE:
             if previous.exists():
                 os.rename(previous, target)
             print(f"{key}: {result.message}", file=sys.stderr, flush=True)

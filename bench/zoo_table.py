@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from core import store, zoo
+from core.models import store, zoo
 
 README = store.REPO_ROOT / "README.md"
 MARKER = re.compile(r"<!-- zoo-table -->.*?<!-- /zoo-table -->|<!-- zoo-table -->", re.S)

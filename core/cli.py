@@ -21,7 +21,7 @@ def _print_json(payload) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from core import zoo
+    from core.models import zoo
 
     for spec in zoo.ZOO.values():
         print(f"{spec.key}\t{spec.family}\t{spec.name}")
@@ -30,7 +30,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def hyperparameters(args: argparse.Namespace):
     """The architecture and its settings from the command line: the Train page's, under the same names."""
-    from core import zoo
+    from core.models import zoo
 
     spec = zoo.get_spec(args.arch)
     overrides = {name: getattr(args, name) for name in TRAIN_SETTINGS if getattr(args, name) is not None}
@@ -42,7 +42,8 @@ def hyperparameters(args: argparse.Namespace):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from core import backends, data, training
+    from core import data
+    from core.training import backends, jobs
 
     spec, hp = hyperparameters(args)
     if args.ray_address and args.backend != "ray":
@@ -51,7 +52,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     dataset = data.load()
     last_line = [""]
 
-    def report(progress: training.Progress) -> None:
+    def report(progress: jobs.Progress) -> None:
         line = f"epoch {progress.epoch}/{progress.epochs} batch {progress.batch}/{progress.batches_per_epoch}"
         if progress.logs:
             line += " " + " ".join(f"{key}={value:.4f}" for key, value in progress.logs.items())
@@ -59,7 +60,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr, flush=True)
             last_line[0] = line
 
-    job = training.TrainingJob(
+    job = jobs.TrainingJob(
         spec,
         hp,
         args.name or spec.key,
@@ -80,12 +81,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             "node": result.where.removeprefix("Ray node ") if backend else backends.this_node(),
         }
     )
-    return 0 if result.state == training.DONE else 1
+    return 0 if result.state == jobs.DONE else 1
 
 
 def cmd_lesson(args: argparse.Namespace) -> int:
     """A built-in lesson, headless: its runs one after another, then the same reading the page shows."""
-    from core import data, lessons, training
+    from core import data
+    from core.training import jobs, lessons
 
     if args.key not in lessons.LESSONS:
         raise ValueError(f"unknown lesson {args.key!r}; choose one of: {', '.join(lessons.LESSONS)}")
@@ -108,39 +110,39 @@ def cmd_lesson(args: argparse.Namespace) -> int:
         )
     reading = lessons.reading(outcomes, train_vs_validation=lesson.compare_train_and_validation)
     _print_json({"lesson": args.key, "title": lesson.title, "runs": runs, "reading": reading})
-    return 0 if all(run["state"] == training.DONE for run in runs) else 1
+    return 0 if all(run["state"] == jobs.DONE for run in runs) else 1
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    from core import export
+    from core.models import export
 
     print(export.script(*hyperparameters(args)), end="")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from core import evaluation
+    from core.understand import evaluation
 
     _print_json(evaluation.report_for_cli(args.model_id))
     return 0
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from core import inference
+    from core.predict import inference
 
     _print_json(inference.predict_file(args.image, top_k=args.top_k, model_id=args.model))
     return 0
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
-    from core import inspect
+    from core.understand import inspection
 
-    _print_json(inspect.embedding_for_cli(args.model_id, args.out))
+    _print_json(inspection.embedding_for_cli(args.model_id, args.out))
     return 0
 
 
 def cmd_label_issues(args: argparse.Namespace) -> int:
-    from core import label_issues
+    from core.understand import label_issues
 
     _print_json(label_issues.issues_for_cli(args.top))
     return 0
@@ -162,7 +164,7 @@ TRAIN_SETTINGS = (
 
 
 def add_train_settings(parser: argparse.ArgumentParser) -> None:
-    from core import zoo
+    from core.models import zoo
 
     parser.add_argument("--arch", required=True, help="architecture key (see `list`)")
     parser.add_argument("--epochs", type=int)

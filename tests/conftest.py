@@ -35,12 +35,13 @@ def runs_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(dataset, runs_dir):
     """A real MLP 128 trained for one epoch on 3,000 images (a few seconds), saved in runs_dir."""
-    from core import store, training, zoo
+    from core.models import store, zoo
+    from core.training import jobs
 
     spec = zoo.get_spec("mlp_128")
-    job = training.TrainingJob(spec, zoo.with_overrides(spec, epochs=1, subset=3000, seed=7), "tiny-mlp", root=runs_dir)
+    job = jobs.TrainingJob(spec, zoo.with_overrides(spec, epochs=1, subset=3000, seed=7), "tiny-mlp", root=runs_dir)
     progress = job.run(dataset)
-    assert progress.state == training.DONE, progress.message
+    assert progress.state == jobs.DONE, progress.message
     return store.find(progress.model_id)
 
 
@@ -48,7 +49,7 @@ def tiny_model(dataset, runs_dir):
 def ray_backend():
     """One real local Ray cluster per test session (2 CPUs, no dashboard), started the way the app starts it."""
     pytest.importorskip("ray", reason="the Ray backend's tests need requirements-ray.txt (make test installs it)")
-    from core import backends
+    from core.training import backends
 
     backend = backends.RayBackend(backends.LOCAL, local_cpus=2)
     ray = backend.connect()

@@ -247,7 +247,7 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
 def model_curves(curves: pd.DataFrame, metric: str, *, show_train: bool = False) -> alt.Chart:
     """One metric against epoch, one colour per model: validation solid, training (optional) dashed.
 
-    Takes ``core.compare.learning_curves`` output (columns model, epoch, metric, split, value).
+    Takes ``core.understand.compare.learning_curves`` output (columns model, epoch, metric, split, value).
     """
     frame = curves[curves["metric"] == metric]
     if not show_train:
@@ -283,7 +283,7 @@ def model_curves(curves: pd.DataFrame, metric: str, *, show_train: bool = False)
 def f1_change_bars(change: pd.DataFrame, name_a: str, name_b: str) -> alt.Chart:
     """Per-class F1 change B − A as diverging bars around zero: blue where B is better, red where worse.
 
-    Takes ``core.compare.f1_change`` output (columns class, f1_a, f1_b, change). The legend and
+    Takes ``core.understand.compare.f1_change`` output (columns class, f1_a, f1_b, change). The legend and
     axis say A and B (model ids can be long); the tooltips name the models.
     """
 
@@ -331,7 +331,7 @@ def f1_change_bars(change: pd.DataFrame, name_a: str, name_b: str) -> alt.Chart:
 def confusion_difference_heatmap(cells: pd.DataFrame, name_a: str, name_b: str) -> alt.Chart:
     """B's confusion matrix minus A's: each cell prints B − A; colour says whether that helps B.
 
-    Takes ``core.compare.confusion_difference`` output. On the diagonal more is better (more
+    Takes ``core.understand.compare.confusion_difference`` output. On the diagonal more is better (more
     images right), off it fewer is better (fewer mistakes), so the colour follows ``gain_for_b``:
     blue where the change favours B, red where it favours A, white for no change.
     """

@@ -6,8 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core import evaluation as ev
 from core.data import CLASS_NAMES
+from core.understand import evaluation as ev
 from ui.charts import confusion_axes
 
 CELL_SELECTION = "cell"  # the point-selection parameter the page reads back

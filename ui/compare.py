@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import streamlit as st
 
-from core import compare, inference, selection, store, vote
-from core import evaluation as ev
+from core.models import store
+from core.predict import inference
+from core.understand import compare, selection, vote
+from core.understand import evaluation as ev
 from ui import charts, identity, loaders, state, widgets
 from ui import evaluate as ev_ui
 
@@ -155,7 +157,7 @@ def rank(artifacts: Sequence[store.Artifact]) -> Ranking:
 
 
 def with_vote(ranking: Ranking) -> Ranking:
-    """The ranking plus the vote of the best shipped models (``core.vote``) when they are all ranked."""
+    """The ranking plus the vote of the best shipped models (``core.understand.vote``) when they are all ranked."""
     members = vote.members(list(ranking.artifacts.values()))
     if not members:
         return ranking

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import data, store, zoo
-from core import evaluation as ev
+from core import data
 from core.data import CLASS_NAMES
+from core.models import store, zoo
+from core.understand import evaluation as ev
 from ui import charts, charts_eval, loaders, state, widgets
 
 MODEL_KEY = "evaluate_model"

@@ -11,10 +11,11 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from core import evaluation as ev
-from core import inspect as ins
-from core import preprocess, store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.predict import preprocess
+from core.understand import evaluation as ev
+from core.understand import inspection as ins
 from ui import loaders
 from ui import predict as predict_glue
 

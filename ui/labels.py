@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import evaluation as ev
-from core import label_issues, store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import evaluation as ev
+from core.understand import label_issues
 from ui import charts_eval
 
 ANY = "any"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import estimate, lessons, training, zoo
+from core.models import zoo
+from core.training import estimate, jobs, lessons
 from ui import charts, identity
 from ui import training as live
 
@@ -70,7 +71,7 @@ def plan(lesson: lessons.Lesson) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def attached_group() -> list[training.TrainingJob]:
+def attached_group() -> list[jobs.TrainingJob]:
     """This browser's newest lesson, all of its runs (a reload finds them again)."""
     queue = live.queue()
     newest = queue.latest_job_of(identity.owner(), lesson=True)
@@ -85,11 +86,11 @@ def start(lesson: lessons.Lesson, dataset) -> None:
     live.queue().submit_group(made, dataset)
 
 
-def _label(job: training.TrainingJob) -> str:
+def _label(job: jobs.TrainingJob) -> str:
     return job.label or job.model_name
 
 
-def side_by_side(group: list[training.TrainingJob], options: dict) -> None:
+def side_by_side(group: list[jobs.TrainingJob], options: dict) -> None:
     snapshots = [(job, job.snapshot()) for job in group]
     for job, progress in snapshots:
         st.progress(progress.fraction, text=f"**{_label(job)}** · {live.status_line(progress)}")
@@ -118,7 +119,7 @@ def live_group(group_ids: list[str], options: dict) -> None:
     side_by_side(group, options)
 
 
-def results(lesson_title: str, group: list[training.TrainingJob]) -> None:
+def results(lesson_title: str, group: list[jobs.TrainingJob]) -> None:
     outcomes = [lessons.outcome(_label(job), job.snapshot()) for job in group]
     table = pd.DataFrame(
         {

@@ -7,8 +7,9 @@ import time
 
 import streamlit as st
 
-from core import data, store
-from core import model_cache as model_cache_module
+from core import data
+from core.models import model_cache as model_cache_module
+from core.models import store
 
 
 @st.cache_resource(show_spinner=False)
@@ -53,7 +54,7 @@ def model_cache() -> model_cache_module.ModelCache:
 def model(model_id: str, stamp: float):
     """A Keras model, loaded once per (id, file time) for every visitor while it is among the recently used.
 
-    Bounded (``core.model_cache``): memory does not grow with the number of runs on disk. A model
+    Bounded (``core.models.model_cache``): memory does not grow with the number of runs on disk. A model
     whose file changed (a new stamp) replaces its old entry.
     """
     cache = model_cache()

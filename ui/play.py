@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import game, store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import game
 from ui import widgets
 
 GAME_PARAM = "game"

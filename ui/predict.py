@@ -9,9 +9,12 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from core import data, inference, novelty, preprocess, selection, store, vote
-from core import evaluation as ev
+from core import data
 from core.data import CLASS_NAMES
+from core.models import store
+from core.predict import inference, novelty, preprocess
+from core.understand import evaluation as ev
+from core.understand import selection, vote
 from ui import charts, identity, loaders
 from ui import evaluate as ev_ui
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import store, zoo
+from core.models import store, zoo
 from ui import identity
 
 

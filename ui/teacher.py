@@ -7,7 +7,7 @@ import os
 
 import streamlit as st
 
-from core import training
+from core.training import fair_queue, jobs
 
 ENV_SECRET = "FASHION_STUDIO_TEACHER_SECRET"
 SECRET_NAME = "teacher_secret"
@@ -37,10 +37,10 @@ def unlock_form(secret: str) -> None:
             st.error("That is not the teacher secret.", icon="🔒")
 
 
-def _progress_text(progress: training.Progress) -> str:
-    if progress.state == training.RUNNING:
+def _progress_text(progress: jobs.Progress) -> str:
+    if progress.state == jobs.RUNNING:
         return f"epoch {max(progress.epoch, 1)}/{progress.epochs} · {progress.fraction:.0%} · {progress.seconds:.0f} s"
-    if progress.state == training.DONE and progress.test_accuracy is not None:
+    if progress.state == jobs.DONE and progress.test_accuracy is not None:
         return f"{progress.test_accuracy:.2%} test accuracy · {progress.seconds:.0f} s"
     return progress.message or progress.state
 
@@ -48,13 +48,13 @@ def _progress_text(progress: training.Progress) -> str:
 @st.fragment(run_every=2.0)
 def jobs_panel() -> None:
     """Every job of the class, newest first, with Cancel on those still waiting or running."""
-    queue = training.default_queue()
-    jobs = list(reversed(queue.all_jobs()))
-    active = sum(1 for job in jobs if not job.finished)
-    st.caption(f"{active} active · {len(jobs) - active} finished · {queue.max_concurrent} training at a time")
-    if not jobs:
+    queue = fair_queue.default_queue()
+    class_jobs = list(reversed(queue.all_jobs()))
+    active = sum(1 for job in class_jobs if not job.finished)
+    st.caption(f"{active} active · {len(class_jobs) - active} finished · {queue.max_concurrent} training at a time")
+    if not class_jobs:
         st.caption("No training jobs yet.")
-    for job in jobs:
+    for job in class_jobs:
         progress = job.snapshot()
         with st.container(key=f"job-{job.id}", horizontal=True, vertical_alignment="center"):
             st.markdown(

@@ -8,19 +8,20 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from core import estimate, export, store, training, zoo
 from core.data import CLASS_NAMES
+from core.models import export, store, zoo
+from core.training import estimate, fair_queue, jobs
 from ui import charts, identity, widgets
 
 RUN_PARAM = "run"  # the run's own link: ?run=<job id> (122 random bits)
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def queue() -> training.TrainingQueue:
-    return training.default_queue()
+def queue() -> fair_queue.TrainingQueue:
+    return fair_queue.default_queue()
 
 
-def attached_job() -> training.TrainingJob | None:
+def attached_job() -> jobs.TrainingJob | None:
     """The run this page follows: the one in the link, else this browser's newest (a reload finds it again)."""
     linked = st.query_params.get(RUN_PARAM, "")
     if _JOB_ID.fullmatch(linked) and (job := queue().get(linked)) is not None:
@@ -35,7 +36,7 @@ def attached_job() -> training.TrainingJob | None:
 
 def submit(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, name: str, dataset, seconds: float | None):
     """Queue a run for this browser; raises ValueError (a bad setting, or the queue's refusal) with its message."""
-    job = training.TrainingJob(spec, hp.validate(), name, owner=identity.owner())
+    job = jobs.TrainingJob(spec, hp.validate(), name, owner=identity.owner())
     job.estimated_seconds = seconds
     queue().submit(job, dataset)
     st.query_params[RUN_PARAM] = job.id
@@ -76,15 +77,15 @@ def _duration(seconds: float) -> str:
     return f"about {seconds / 60:.0f} min" if seconds < 5400 else f"about {seconds / 3600:.1f} h"
 
 
-def status_line(progress: training.Progress) -> str:
-    if progress.state == training.QUEUED:
+def status_line(progress: jobs.Progress) -> str:
+    if progress.state == jobs.QUEUED:
         line = progress.queue
         if line is None:
             return "Waiting to start…"
         ahead = f"{line.ahead} waiting ahead of yours" if line.ahead else "yours is next"
         starts = f" · starts in {_duration(line.starts_in_seconds)}" if line.starts_in_seconds is not None else ""
         return f"Waiting in the training queue: {line.running} training now, {ahead}{starts}."
-    if progress.state in (training.PREPARING, training.SAVING):
+    if progress.state in (jobs.PREPARING, jobs.SAVING):
         return progress.message
     eta = f" · {_duration(progress.eta_seconds)} left" if progress.eta_seconds is not None else ""
     return (
@@ -93,7 +94,7 @@ def status_line(progress: training.Progress) -> str:
     )
 
 
-def show_progress(progress: training.Progress, options: dict | None = None) -> None:
+def show_progress(progress: jobs.Progress, options: dict | None = None) -> None:
     st.progress(progress.fraction, text=status_line(progress))
     cols = st.columns(4)
     shown = (
@@ -118,7 +119,7 @@ def live_panel(job_id: str, options: dict, dataset) -> None:
     progress = job.snapshot()
     if progress.finished:
         st.rerun(scope="app")
-    label = "⏹ Stop and leave the queue" if progress.state == training.QUEUED else "⏹ Stop training"
+    label = "⏹ Stop and leave the queue" if progress.state == jobs.QUEUED else "⏹ Stop training"
     if st.button(label, key=f"stop-{job_id}"):
         queue().cancel(job_id)
         st.rerun(scope="app")
@@ -162,7 +163,7 @@ def _architecture_changed() -> None:
     st.session_state.update(_defaults_state(_BY_NAME[st.session_state["arch"]]))
 
 
-def choose_architecture(job: training.TrainingJob | None) -> zoo.ModelSpec:
+def choose_architecture(job: jobs.TrainingJob | None) -> zoo.ModelSpec:
     busy = job is not None and not job.finished
     names = list(_BY_NAME)
     if busy:
@@ -172,7 +173,7 @@ def choose_architecture(job: training.TrainingJob | None) -> zoo.ModelSpec:
     return _BY_NAME[name]
 
 
-def settings_form(spec: zoo.ModelSpec, job: training.TrainingJob | None) -> tuple[zoo.Hyperparameters, str]:
+def settings_form(spec: zoo.ModelSpec, job: jobs.TrainingJob | None) -> tuple[zoo.Hyperparameters, str]:
     """Every setting of a run. Idle: bound to the URL. While this browser's run waits or trains: that run's own
     settings, read-only (unbound, so the learner's link keeps their own)."""
     busy = job is not None and not job.finished
@@ -283,11 +284,11 @@ def show_code(spec: zoo.ModelSpec, hp: zoo.Hyperparameters) -> None:
         st.code(code, language="python")
 
 
-def show_watch(progress: training.Progress, dataset) -> None:
+def show_watch(progress: jobs.Progress, dataset) -> None:
     """The fixed test images and what the model answers for each, as of the last finished epoch."""
     if not progress.watch:
         return
-    indices = training.watched_indices(dataset.y_test)
+    indices = jobs.watched_indices(dataset.y_test)
     when = "before training" if progress.watch_epoch == 0 else f"after epoch {progress.watch_epoch}"
     st.markdown(f"**Watch it learn**: the same twelve test images, {when}")
     captions = []
@@ -297,7 +298,7 @@ def show_watch(progress: training.Progress, dataset) -> None:
     st.image([widgets.crisp(dataset.x_test[i]) for i in indices], caption=captions, width=84, clamp=True)
 
 
-def show_outcome(progress: training.Progress) -> None:
+def show_outcome(progress: jobs.Progress) -> None:
     """A success box only for a run that learned something; otherwise the plain explanation."""
     if progress.warnings:
         st.warning(f"Test accuracy **{progress.test_accuracy:.2%}**. {progress.message}", icon="⚠️")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import data, store
+from core import data
+from core.models import store
 from ui import loaders
 
 

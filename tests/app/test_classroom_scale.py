@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench import classroom
-from core import model_cache, selection, store, vote
+from core.models import model_cache, store
+from core.understand import selection, vote
 from tests.conftest import REPO_ROOT
 from ui import compare as compare_glue
 from ui import identity, loaders

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import compare, data, selection, store
-from core import evaluation as ev
+from core import data
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import compare, selection
+from core.understand import evaluation as ev
 from tests.conftest import REPO_ROOT
 from ui import compare as glue
 from ui import loaders, state

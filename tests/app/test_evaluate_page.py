@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import evaluation as ev
-from core import store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import evaluation as ev
 from tests.conftest import REPO_ROOT
 from ui import state
 from ui.evaluate import MODEL_KEY

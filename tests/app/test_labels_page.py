@@ -2,8 +2,8 @@
 
 from streamlit.testing.v1 import AppTest
 
-from core import label_issues
 from core.data import CLASS_NAMES
+from core.understand import label_issues
 from tests.conftest import REPO_ROOT
 
 

@@ -2,7 +2,7 @@
 
 import time
 
-from core import lessons
+from core.training import lessons
 
 
 def test_why_normalize_runs_end_to_end_side_by_side(app, runs_dir):

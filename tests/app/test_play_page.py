@@ -3,8 +3,9 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import game, store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import game
 from tests.conftest import REPO_ROOT
 from ui import play
 

@@ -16,8 +16,9 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from core import preprocess, store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.predict import preprocess
 from tests.conftest import REPO_ROOT
 from tests.unit import bad_inputs
 from ui import identity
@@ -256,7 +257,7 @@ def test_random_test_image_with_its_true_label(runs, tiny_model, dataset):
 
 
 def test_a_picture_of_no_garment_is_called_out_and_a_garment_photo_is_not(runs, tiny_model, dataset):
-    from core import photo_set
+    from core.predict import photo_set
 
     at = open_page(UPLOAD)
     rng = np.random.default_rng(3)

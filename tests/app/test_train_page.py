@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from core import store, zoo
+from core.models import store, zoo
 
 
 def run_until(at, condition, timeout: float = 180):

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import preprocess
+from core.predict import preprocess
 from tests.e2e.conftest import wait_for_app
 from tests.unit import bad_inputs
 

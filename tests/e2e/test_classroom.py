@@ -14,7 +14,7 @@ import shutil
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import store, zoo
+from core.models import store, zoo
 from tests.e2e.conftest import OUTPUT_DIR, serving, wait_for_app
 from ui.identity import COOKIE, owner_of
 

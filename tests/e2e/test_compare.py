@@ -6,8 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core import compare, data, store, vote
-from core import evaluation as ev
+from core import data
+from core.models import store
+from core.understand import compare, vote
+from core.understand import evaluation as ev
 from tests.e2e.conftest import wait_for_app
 
 pytestmark = pytest.mark.e2e

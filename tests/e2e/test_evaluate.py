@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from core import evaluation as ev
-from core import store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import evaluation as ev
 from tests.e2e.conftest import wait_for_app
 from ui.evaluate import GALLERY_LIMIT
 

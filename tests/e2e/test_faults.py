@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import data, store
+from core import data
+from core.models import store
 from tests.e2e.conftest import OUTPUT_DIR, REPO_ROOT, StreamlitServer, serving, wait_for_app
 from ui import identity
 
@@ -174,7 +175,7 @@ SAVE_AND_HANG = """
 import os, sys
 from dataclasses import replace
 from pathlib import Path
-from core import store
+from core.models import store
 
 source, root, model_id = store.read_artifact(Path(sys.argv[1])), Path(sys.argv[2]), sys.argv[3]
 rename = os.rename

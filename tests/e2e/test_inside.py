@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core import preprocess
+from core.predict import preprocess
 from tests.e2e.conftest import wait_for_app
 from tests.e2e.test_predict import draw
 

@@ -20,8 +20,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from bench.bench_memory import Reading, read
-from core import inference, preprocess, store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.predict import inference, preprocess
 from tests.e2e.conftest import OUTPUT_DIR, StreamlitServer, serving, wait_for_app
 
 pytestmark = pytest.mark.e2e

@@ -5,8 +5,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import data, game
+from core import data
 from core.data import CLASS_NAMES
+from core.understand import game
 from tests.e2e.conftest import wait_for_app
 
 pytestmark = pytest.mark.e2e

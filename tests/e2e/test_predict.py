@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import preprocess, store
+from core.models import store
+from core.predict import preprocess
 from tests.e2e.conftest import wait_for_app
 
 pytestmark = pytest.mark.e2e
@@ -93,7 +94,7 @@ def test_upload_a_good_photo_then_bad_files(app_server, page, tiny_model, datase
 
 
 def test_a_picture_of_no_garment_is_called_out_in_words(app_server, page, tiny_model, dataset):
-    from core import photo_set
+    from core.predict import photo_set
 
     open_predict(app_server, page)
     page.get_by_role("tab", name="Upload").click()

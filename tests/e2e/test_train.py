@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core import store
+from core.models import store
 from tests.e2e.conftest import wait_for_app
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core import store
+from core.models import store
 from tests.e2e.conftest import serving, wait_for_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ray]

@@ -14,10 +14,12 @@ from tests.conftest import REPO_ROOT
 WITHOUT_RAY = """
 import json, sys
 sys.modules["ray"] = None  # `import ray` raises ImportError from here on
-from core import data, training, zoo
-queue = training.default_queue()
+from core import data
+from core.models import zoo
+from core.training import fair_queue, jobs
+queue = fair_queue.default_queue()
 spec = zoo.get_spec("mlp_128")
-job = training.TrainingJob(spec, zoo.with_overrides(spec, epochs=1, subset=1000), "no-ray")
+job = jobs.TrainingJob(spec, zoo.with_overrides(spec, epochs=1, subset=1000), "no-ray")
 queue.submit(job, data.load())
 while not job.finished:
     pass

@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 
-from core import data, store, zoo
+from core import data
+from core.models import store, zoo
 from tests.conftest import REPO_ROOT
 
 

@@ -1,4 +1,4 @@
-"""core.compare: leaderboard rows from evaluations, latency, size, curves, and two models head to head."""
+"""core.understand.compare: leaderboard rows from evaluations, latency, size, curves, and two models head to head."""
 
 import math
 
@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import compare, store
-from core import evaluation as ev
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import compare
+from core.understand import evaluation as ev
 
 SHIRT = CLASS_NAMES.index("Shirt")
 LABELS = np.repeat(np.arange(10), 20)  # 200 images, 20 of each class

@@ -11,9 +11,9 @@ import keras
 import numpy as np
 import pytest
 
-from core import evaluation as ev
-from core import store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import evaluation as ev
 from tests.conftest import REPO_ROOT
 
 # A fixed small prediction set, worked out by hand below.

@@ -12,7 +12,8 @@ from dataclasses import asdict, replace
 
 import pytest
 
-from core import export, store, training, zoo
+from core.models import export, store, zoo
+from core.training import jobs
 
 
 @pytest.mark.parametrize("key", list(zoo.ZOO))
@@ -48,8 +49,8 @@ def test_the_script_builds_exactly_the_apps_model(key):
 def test_the_script_reproduces_the_apps_run_in_a_fresh_process(dataset, tmp_path, key, settings):
     spec = zoo.get_spec(key)
     hp = zoo.with_overrides(spec, **settings)
-    app_run = training.TrainingJob(spec, hp, "app-run", root=tmp_path).run(dataset)
-    assert app_run.state == training.DONE, app_run.message
+    app_run = jobs.TrainingJob(spec, hp, "app-run", root=tmp_path).run(dataset)
+    assert app_run.state == jobs.DONE, app_run.message
     script = tmp_path / f"{key}.py"
     script.write_text(export.script(spec, hp))
     folder = dataset.source  # the folder the app's loader found the four files in

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import game
+from core.understand import game
 
 
 @pytest.fixture(scope="module")

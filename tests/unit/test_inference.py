@@ -1,4 +1,4 @@
-"""core.inference: one compiled call for every model, broken models skipped, and the headless CLI."""
+"""core.predict.inference: one compiled call for every model, broken models skipped, and the headless CLI."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from keras import layers
 
-from core import inference, preprocess, store, zoo
 from core.data import CLASS_NAMES
+from core.models import store, zoo
+from core.predict import inference, preprocess
 from tests.conftest import REPO_ROOT
 from tests.unit import bad_inputs
 
@@ -256,7 +257,7 @@ def test_cli_prints_json_for_a_good_image(tiny_model, runs_dir, tmp_path, datase
 
 def test_cli_json_says_in_words_when_the_picture_is_no_garment(tiny_model, runs_dir, tmp_path):
     """A checkerboard through the real CLI: `warnings` says why, and what the models can tell."""
-    from core import photo_set
+    from core.predict import photo_set
 
     image = tmp_path / "board.jpg"
     image.write_bytes(photo_set.not_garment("checkerboard", np.random.default_rng(4)))

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from scipy.ndimage import binary_dilation
 
-from core import inspect as ins
-from core import store, zoo
 from core.data import CLASS_NAMES
+from core.models import store, zoo
+from core.understand import inspection as ins
 from tests.unit.test_cli import run_cli
 
 SHIPPED = [artifact for artifact in store.list_artifacts([store.SHIPPED_DIR]) if artifact.ok]

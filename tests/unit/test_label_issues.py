@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from core import label_issues as li
-from core import store
 from core.data import CLASS_NAMES
+from core.models import store
+from core.understand import label_issues as li
 from tests.unit.test_cli import run_cli
 
 

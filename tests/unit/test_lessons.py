@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from core import estimate, lessons, training, zoo
+from core.models import zoo
+from core.training import estimate, fair_queue, jobs, lessons
 
 
 def test_every_built_in_lesson_is_a_valid_group_that_differs_in_its_settings():
@@ -66,23 +67,23 @@ def test_the_reading_names_the_best_and_worst_and_chance_level():
 
 
 def test_a_lessons_runs_queue_together_and_the_class_is_served_in_turn(dataset, tmp_path):
-    queue = training.TrainingQueue(max_concurrent=1)
+    queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
-    first = training.TrainingJob(
+    first = jobs.TrainingJob(
         zoo.get_spec("mlp_128"), zoo.with_overrides(zoo.get_spec("mlp_128"), epochs=1, subset=1000), "first",
         root=tmp_path, owner="teacher-demo",
-        on_progress=lambda p: gate.wait(60) if p.state == training.RUNNING else None,
+        on_progress=lambda p: gate.wait(60) if p.state == jobs.RUNNING else None,
     )  # fmt: skip
     queue.submit(first, dataset)
     lesson = lessons.own_lesson("mlp_128", {"epochs": [1, 2], "optimizer": ["adam", "sgd"]}, {"subset": 1000})
     group = queue.submit_group(lessons.jobs(lesson, owner="learner", root=tmp_path), dataset)
-    late = training.TrainingJob(
+    late = jobs.TrainingJob(
         zoo.get_spec("mlp_128"), zoo.with_overrides(zoo.get_spec("mlp_128"), epochs=1, subset=1000), "late",
         root=tmp_path, owner="latecomer",
     )  # fmt: skip
     queue.submit(late, dataset)
     # the group counts as the learner's one submission...
-    with pytest.raises(training.QueueError):
+    with pytest.raises(fair_queue.QueueError):
         queue.submit_group(lessons.jobs(lesson, owner="learner", root=tmp_path), dataset)
     # ...and the latecomer is not stuck behind all four of its runs: browsers take turns
     assert late.snapshot().queue.ahead == 1 and group[1].snapshot().queue.ahead == 2
@@ -92,6 +93,6 @@ def test_a_lessons_runs_queue_together_and_the_class_is_served_in_turn(dataset, 
     while not all(job.finished for job in (first, late, *group)):
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    assert all(job.snapshot().state == training.DONE for job in group)
+    assert all(job.snapshot().state == jobs.DONE for job in group)
     assert {job.label for job in group} == {run.label for run in lesson.runs}
     assert estimate.book(tmp_path).estimate(zoo.get_spec("mlp_128"), group[0].hp) is not None

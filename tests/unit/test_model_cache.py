@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from core import model_cache, store
-from core.model_cache import CacheLimits, ModelCache
+from core.models import model_cache, store
+from core.models.model_cache import CacheLimits, ModelCache
 
 
 class Weights:

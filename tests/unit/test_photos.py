@@ -1,7 +1,7 @@
-"""Our photo test set (core.photo_set): shipped models read colour product photos nearly as well as
+"""Our photo test set (core.predict.photo_set): shipped models read colour product photos nearly as well as
 the dataset's own images, and pictures of no garment are called out while garment photos are not.
 
-The thresholds in core.novelty were chosen on seed 5; these tests use other seeds.
+The thresholds in core.predict.novelty were chosen on seed 5; these tests use other seeds.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import inference, novelty, photo_set, preprocess, store
+from core.models import store
+from core.predict import inference, novelty, photo_set, preprocess
 
 PHOTOS = 150  # garments per set: enough that one miss moves the rate by under 1%
 SEED = 1

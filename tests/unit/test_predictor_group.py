@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from core import inference, store
+from core.models import store
+from core.predict import inference
 
 
 def test_a_group_concatenates_its_predictors_answers(tiny_model, dataset):

@@ -1,4 +1,4 @@
-"""core.preprocess: every awkward file gets its one-line message; real pictures come out like the dataset."""
+"""core.predict.preprocess: every awkward file gets its one-line message; real pictures come out like the dataset."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from core import preprocess
-from core.preprocess import ImageError
+from core.predict import preprocess
+from core.predict.preprocess import ImageError
 from tests.unit import bad_inputs
 
 

@@ -11,15 +11,16 @@ from collections.abc import Callable
 
 import pytest
 
-from core import store, training, zoo
+from core.models import store, zoo
+from core.training import fair_queue, jobs
 from tests.unit.test_cli import run_cli
 
 pytestmark = pytest.mark.ray
 
 
-def tiny_job(name: str, runs_dir, epochs: int = 2, subset: int = 1000, owner: str = "") -> training.TrainingJob:
+def tiny_job(name: str, runs_dir, epochs: int = 2, subset: int = 1000, owner: str = "") -> jobs.TrainingJob:
     spec = zoo.get_spec("mlp_128")
-    return training.TrainingJob(
+    return jobs.TrainingJob(
         spec, zoo.with_overrides(spec, epochs=epochs, subset=subset, seed=3), name, root=runs_dir, owner=owner
     )
 
@@ -32,9 +33,9 @@ def wait_until(condition: Callable[[], bool], timeout: float = 120) -> None:
         time.sleep(0.05)  # polling a background thread's state, not waiting on a UI
 
 
-def training_batches(job: training.TrainingJob) -> bool:
+def training_batches(job: jobs.TrainingJob) -> bool:
     progress = job.snapshot()
-    return progress.state == training.RUNNING and progress.batch > 0
+    return progress.state == jobs.RUNNING and progress.batch > 0
 
 
 def partial_saves(runs_dir) -> list:
@@ -42,23 +43,21 @@ def partial_saves(runs_dir) -> list:
 
 
 def test_a_tiny_run_trains_through_the_queue_with_live_progress(ray_backend, dataset, runs_dir):
-    queue = training.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
-    events: list[training.Progress] = []
+    queue = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
+    events: list[jobs.Progress] = []
     job = tiny_job("ray-tiny", runs_dir, epochs=2, owner="browser-a")
     job.on_progress = events.append
     queue.submit(job, dataset)
 
     wait_until(lambda: job.finished)
     result = job.snapshot()
-    assert result.state == training.DONE, result.message
+    assert result.state == jobs.DONE, result.message
     assert result.where.startswith("Ray node ")
     # progress arrived while it trained, not only at the end: batches within each epoch, in order
-    running = [event for event in events if event.state == training.RUNNING and event.batch > 0]
+    running = [event for event in events if event.state == jobs.RUNNING and event.batch > 0]
     assert {event.epoch for event in running} == {1, 2}
     assert any(0 < event.batch < event.batches_per_epoch for event in running)
-    assert [event.state for event in events].index(training.RUNNING) < [event.state for event in events].index(
-        training.DONE
-    )
+    assert [event.state for event in events].index(jobs.RUNNING) < [event.state for event in events].index(jobs.DONE)
     # the bytes came back and were saved on this side, atomically, under the reserved id and owner
     saved = store.find(result.model_id, [runs_dir])
     assert saved.ok and saved.meta.owner == "browser-a" and saved.meta.epochs_run == 2
@@ -72,14 +71,14 @@ def test_a_tiny_run_trains_through_the_queue_with_live_progress(ray_backend, dat
 
 
 def test_stop_ends_a_remote_run_and_saves_nothing(ray_backend, dataset, runs_dir):
-    queue = training.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
+    queue = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
     job = queue.submit(tiny_job("ray-stopped", runs_dir, epochs=50, subset=3000), dataset)
     wait_until(lambda: training_batches(job))
     asked = time.monotonic()
     assert queue.cancel(job.id)
     wait_until(lambda: job.finished, timeout=60)
     result = job.snapshot()
-    assert result.state == training.STOPPED, result.message
+    assert result.state == jobs.STOPPED, result.message
     assert time.monotonic() - asked < 30  # the graceful stop, well before fifty epochs could finish
     assert result.epoch < 50
     assert not any(artifact.model_id.startswith("ray-stopped") for artifact in store.list_artifacts([runs_dir]))
@@ -87,13 +86,13 @@ def test_stop_ends_a_remote_run_and_saves_nothing(ray_backend, dataset, runs_dir
 
 
 def test_a_worker_killed_mid_run_fails_the_job_with_a_message(ray_backend, dataset, runs_dir):
-    queue = training.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
+    queue = fair_queue.TrainingQueue(max_concurrent=1, max_run_seconds=0, backend=ray_backend)
     job = queue.submit(tiny_job("ray-killed", runs_dir, epochs=50, subset=3000), dataset)
     wait_until(lambda: training_batches(job) and job.id in ray_backend.worker_pids)
     os.kill(ray_backend.worker_pids[job.id], signal.SIGKILL)
     wait_until(lambda: job.finished, timeout=60)
     result = job.snapshot()
-    assert result.state == training.FAILED
+    assert result.state == jobs.FAILED
     assert "worker training this run died" in result.message and "Traceback" not in result.message
     assert not any(artifact.model_id.startswith("ray-killed") for artifact in store.list_artifacts([runs_dir]))
     assert not partial_saves(runs_dir)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from core import store
+from core.models import store
 
 
 def make_run(root, name: str, saved_at: float, size: int = 1000) -> None:

@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import estimate, preprocess, store, training, zoo
+from core.models import store, zoo
+from core.predict import preprocess
+from core.training import estimate, jobs
 from tests.unit import bad_inputs
 
 MARKER = "lambda-code-ran"  # the file the hostile lambda creates in the working directory
@@ -76,12 +78,12 @@ def test_a_hostile_model_name_is_refused_before_any_work(name, tmp_path, monkeyp
     def no_work(*args, **kwargs):
         raise AssertionError("training started for a refused name")
 
-    monkeypatch.setattr(training, "prepare_data", no_work)
+    monkeypatch.setattr(jobs, "prepare_data", no_work)
     monkeypatch.setattr(zoo, "build", no_work)
     root = tmp_path / "deep" / "in" / "runs"
     spec = zoo.get_spec("mlp_128")
     with pytest.raises(ValueError, match="name"):
-        training.TrainingJob(spec, zoo.with_overrides(spec, epochs=1, subset=1000), name, root=root)
+        jobs.TrainingJob(spec, zoo.with_overrides(spec, epochs=1, subset=1000), name, root=root)
     assert all_paths(tmp_path) == set()  # not even the runs folder was made
 
 
@@ -103,17 +105,15 @@ def test_store_save_refuses_a_hostile_model_id(name, tiny_model, tmp_path):
 def test_a_cleaned_name_becomes_one_folder_directly_in_the_runs_root(dataset, tmp_path):
     root = tmp_path / "runs"
     spec = zoo.get_spec("mlp_128")
-    job = training.TrainingJob(
-        spec, zoo.with_overrides(spec, epochs=1, subset=1000, seed=3), "  my model!  ", root=root
-    )
+    job = jobs.TrainingJob(spec, zoo.with_overrides(spec, epochs=1, subset=1000, seed=3), "  my model!  ", root=root)
     progress = job.run(dataset)
-    assert progress.state == training.DONE, progress.message
+    assert progress.state == jobs.DONE, progress.message
     assert progress.model_id == "my-model"
     saved = store.find("my-model", [root])
     assert saved.ok and saved.meta.display_name == "my-model"  # the id is its name everywhere: no two runs look alike
     assert saved.path.resolve().parent == root.resolve()
     # Everything written is that one folder and its files, plus the runs folder's own measured-throughput
-    # book (core.estimate): nothing else beside it, nothing half-saved.
+    # book (core.training.estimate): nothing else beside it, nothing half-saved.
     folder = Path("runs", "my-model")
     book = Path("runs", estimate.BOOK_FILE)
     assert {path.parent for path in all_paths(tmp_path)} == {Path("."), Path("runs"), folder}

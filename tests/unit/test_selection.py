@@ -3,7 +3,8 @@
 import pytest
 
 from bench import classroom
-from core import selection, store
+from core.models import store
+from core.understand import selection
 from ui import identity
 
 

@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import pytest
 
-from core import evaluation as ev
-from core import store, zoo
+from core.models import store, zoo
+from core.understand import evaluation as ev
 
 RUNS = "runs"
 

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from core import store
+from core.models import store
 
 
 @pytest.mark.parametrize(

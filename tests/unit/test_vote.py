@@ -1,4 +1,4 @@
-"""core.vote: which models vote, how their answers are averaged, and what the shipped vote measures."""
+"""core.understand.vote: which models vote, how their answers are averaged, and what the shipped vote measures."""
 
 from dataclasses import replace
 from pathlib import Path
@@ -6,8 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import compare, inference, store, vote
-from core import evaluation as ev
+from core.models import store
+from core.predict import inference
+from core.understand import compare, vote
+from core.understand import evaluation as ev
 
 
 def artifact(model_id: str, accuracy: float, *, shipped: bool = True, broken: bool = False) -> store.Artifact:

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from core import zoo
+from core.models import zoo
 
 
 @pytest.mark.parametrize("key", list(zoo.ZOO))

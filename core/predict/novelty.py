@@ -5,7 +5,7 @@ proves nothing: a colour gradient comes out as "Bag". The signs here come from t
 (measured while its background was removed, ``preprocess.ImageSigns``) and from the models'
 answers, never from knowing where the image came from. Each sign is one line in plain words.
 
-The thresholds were set on pictures from ``core.photo_set`` (seed 5) and on Fashion-MNIST test
+The thresholds were set on pictures from ``core.predict.photo_set`` (seed 5) and on Fashion-MNIST test
 images; the tests check them on other seeds: our garment photos are flagged at most 10% of the
 time, our pictures of no garment at least 80% (see tests/unit/test_photos.py).
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.data import CLASS_NAMES
-from core.preprocess import LOW_CONTRAST, ImageSigns
+from core.predict.preprocess import LOW_CONTRAST, ImageSigns
 
 ONLY_CLOTHING = (
     "The models know only ten kinds of clothing ("

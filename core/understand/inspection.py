@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import store
 from core.data import CLASS_NAMES, IMAGE_SIDE
+from core.models import store
 
 EMBEDDING_FILE = "embedding.npz"
 PROJECTIONS = ("umap", "tsne", "pca")
@@ -351,7 +351,8 @@ def embedding_frame(points: np.ndarray, labels: np.ndarray, predictions: np.ndar
 
 def embedding_for_cli(model_id: str, out: str) -> dict:
     """``python -m core embed MODEL_ID --out FILE.csv``: write the CSV, return a JSON summary."""
-    from core import data, evaluation
+    from core import data
+    from core.understand import evaluation
 
     try:
         artifact = store.find(model_id)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from core.store import positive_int_env
+from core.models.store import positive_int_env
 
 ENV_MAX_MODELS = "FASHION_STUDIO_MAX_LOADED_MODELS"
 ENV_MAX_MB = "FASHION_STUDIO_MAX_LOADED_MB"

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import store
 from core.data import CLASS_NAMES
+from core.models import store
 
 OOF_FILE = store.SHIPPED_DIR / "train_oof_probabilities.npz"
 NUM_CLASSES = len(CLASS_NAMES)
@@ -41,7 +41,7 @@ class KFoldRecipe:
     seed: int = 42
 
     def validate(self) -> KFoldRecipe:
-        from core import zoo
+        from core.models import zoo
 
         zoo.get_spec(self.arch)  # ValueError for an unknown architecture
         if not isinstance(self.folds, int) or not 2 <= self.folds <= 20:
@@ -88,7 +88,8 @@ def out_of_sample_probabilities(
     """
     import keras
 
-    from core import training, zoo
+    from core.models import zoo
+    from core.training import jobs
 
     recipe.validate()
     spec = zoo.get_spec(recipe.arch)
@@ -121,7 +122,7 @@ def out_of_sample_probabilities(
                 )
             ],
         )
-        probabilities[scored] = training.predict_probabilities(model, images[scored])
+        probabilities[scored] = jobs.predict_probabilities(model, images[scored])
         accuracy = float((probabilities[scored].argmax(axis=1) == labels[scored]).mean())
         log(f"fold {fold + 1}/{recipe.folds}: held-out accuracy {accuracy:.4f} ({time.perf_counter() - started:.0f} s)")
         keras.backend.clear_session()
@@ -216,7 +217,7 @@ def issues_for_cli(top: int | None = None) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Remake the shipped probabilities: ``python -m core.label_issues [--folds 5] [--epochs N]``."""
+    """Remake the shipped probabilities: ``python -m core.understand.label_issues [--folds 5] [--epochs N]``."""
     import argparse
 
     from core import data

@@ -29,11 +29,11 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.data import FashionMNIST
-    from core.training import Progress, TrainingJob
+    from core.training.jobs import Backend, Progress, TrainingJob
 
 ENV_RAY_ADDRESS = "FASHION_STUDIO_RAY_ADDRESS"
 ENV_CPUS_PER_JOB = "FASHION_STUDIO_RAY_CPUS_PER_JOB"
@@ -42,7 +42,7 @@ LOCAL = "local"
 POLL_SECONDS = 0.25  # how often the app side reads a remote job's progress
 STOP_GRACE_SECONDS = 15.0  # after a graceful stop request, how long before the task is force-cancelled
 LOCAL_OBJECT_STORE_BYTES = 512 * 1024**2
-CORE_DIR = Path(__file__).resolve().parent
+CORE_DIR = Path(__file__).resolve().parents[1]  # the whole core package travels to Ray workers
 
 
 class BackendError(RuntimeError):
@@ -51,14 +51,6 @@ class BackendError(RuntimeError):
 
 def this_node() -> str:
     return socket.gethostname()
-
-
-class Backend(Protocol):
-    name: str
-
-    def describe(self) -> str: ...
-
-    def run(self, job: TrainingJob, dataset: FashionMNIST) -> Progress: ...
 
 
 class InProcessBackend:
@@ -103,7 +95,7 @@ class _Reporter:
 def _warm_up() -> None:
     import tensorflow  # noqa: F401
 
-    import core.training  # noqa: F401
+    import core.training.jobs  # noqa: F401
 
 
 def _train_on_worker(arch: str, spec, hp, model_name: str, dataset, reporter, job_id: str, cpus: int) -> dict:
@@ -118,17 +110,18 @@ def _train_on_worker(arch: str, spec, hp, model_name: str, dataset, reporter, jo
         tf.config.threading.set_inter_op_parallelism_threads(max(1, min(cpus, 2)))
     except RuntimeError:
         pass
-    from core import store, training, zoo
+    from core.models import store, zoo
+    from core.training import jobs
 
     spec = spec or zoo.get_spec(arch)
     with tempfile.TemporaryDirectory(prefix="fms-ray-") as folder:
         root = Path(folder)
-        worker_job = training.TrainingJob(spec, hp, model_name, root=root)
+        worker_job = jobs.TrainingJob(spec, hp, model_name, root=root)
         last_sent = [0.0]
 
         def forward(progress: Progress) -> None:
             now = time.monotonic()
-            mid_epoch = progress.state == training.RUNNING and progress.batch not in (0, progress.batches_per_epoch)
+            mid_epoch = progress.state == jobs.RUNNING and progress.batch not in (0, progress.batches_per_epoch)
             if mid_epoch and now - last_sent[0] < 0.1:  # at most ten reports a second; epoch ends always go
                 return
             last_sent[0] = now
@@ -142,7 +135,7 @@ def _train_on_worker(arch: str, spec, hp, model_name: str, dataset, reporter, jo
         forward(worker_job.snapshot())
         result = worker_job.run_here(dataset)
         answer: dict[str, Any] = {"state": result.state, "message": result.message, "seconds": result.seconds, **where}
-        if result.state == training.DONE:
+        if result.state == jobs.DONE:
             folder_of_model = root / result.model_id
             answer["meta"] = (folder_of_model / store.META_FILE).read_text()
             answer["model"] = (folder_of_model / store.MODEL_FILE).read_bytes()
@@ -253,18 +246,18 @@ class RayBackend:
     # -- one job ----------------------------------------------------------------------
     def run(self, job: TrainingJob, dataset: FashionMNIST) -> Progress:
         """Train ``job`` on the cluster; never raises: failures end the job FAILED with a readable message."""
-        from core import training
+        from core.training import jobs
 
         if job.stop_requested:
-            job._update(state=training.STOPPED, message="Stopped before it started.")
+            job._update(state=jobs.STOPPED, message="Stopped before it started.")
             return job.snapshot()
-        job._update(state=training.PREPARING, where=self.describe(), message=f"Sending the run to {self.describe()}…")
+        job._update(state=jobs.PREPARING, where=self.describe(), message=f"Sending the run to {self.describe()}…")
         reporter = task = None
         try:
             ray = self.connect()
             reporter = self._reporter()
             arch = job.spec.key
-            from core import zoo
+            from core.models import zoo
 
             spec = None if zoo.ZOO.get(arch) is job.spec else job.spec  # zoo specs travel as their key
             task = self._remote_train.options(num_cpus=self.cpus_per_job, num_gpus=self.gpus_per_job).remote(
@@ -307,7 +300,7 @@ class RayBackend:
                     cancelled = True
 
     def _mirror(self, job: TrainingJob, payload: dict) -> None:
-        from core import training
+        from core.training import jobs
 
         remote: Progress = payload["progress"]
         seen = (remote.state, remote.epoch, remote.batch, remote.message)
@@ -327,48 +320,48 @@ class RayBackend:
             "watch": remote.watch,
             "watch_epoch": remote.watch_epoch,
         }
-        if remote.state in (training.PREPARING, training.RUNNING, training.SAVING):
+        if remote.state in (jobs.PREPARING, jobs.RUNNING, jobs.SAVING):
             changes["state"] = remote.state
             changes["message"] = remote.message
-        if remote.state in (training.RUNNING, training.SAVING):
+        if remote.state in (jobs.RUNNING, jobs.SAVING):
             changes["started"] = time.perf_counter() - remote.seconds
         with job._lock:
             first_batch_unknown = job._first_batch_end is None
-        if first_batch_unknown and remote.state == training.RUNNING and remote.batch > 0:
+        if first_batch_unknown and remote.state == jobs.RUNNING and remote.batch > 0:
             changes["first_batch_end"], changes["first_batch_done"] = time.perf_counter(), remote.batch
         job._update(**changes)
 
     def _finish(self, job: TrainingJob, answer: dict, dataset: FashionMNIST) -> Progress:
-        from core import training
+        from core.training import jobs
 
         where = f"Ray node {answer['node']}"
-        if answer["state"] != training.DONE:
-            state = training.STOPPED if job.stop_requested or answer["state"] == training.STOPPED else answer["state"]
+        if answer["state"] != jobs.DONE:
+            state = jobs.STOPPED if job.stop_requested or answer["state"] == jobs.STOPPED else answer["state"]
             job._update(state=state, where=where, elapsed=answer["seconds"], message=answer["message"])
             return job.snapshot()
-        job._update(state=training.SAVING, where=where, message="Saving the model trained on the cluster…")
+        job._update(state=jobs.SAVING, where=where, message="Saving the model trained on the cluster…")
         try:
             artifact = _save_returned(job, answer)
         except Exception as error:
             return self._failed(job, error)
         job._update(
-            state=training.DONE,
+            state=jobs.DONE,
             where=where,
             elapsed=answer["seconds"],
             model_id=artifact.model_id,
             test_accuracy=artifact.meta.test_accuracy,
-            warnings=training.diagnose(artifact.meta.history, artifact.meta.test_accuracy),
+            warnings=jobs.diagnose(artifact.meta.history, artifact.meta.test_accuracy),
             message=f"Saved as {artifact.model_id}; trained on {where}.",
         )
         return job.snapshot()
 
     def _failed(self, job: TrainingJob, error: BaseException) -> Progress:
-        from core import training
+        from core.training import jobs
 
         if job.stop_requested and type(error).__name__ in ("TaskCancelledError", "WorkerCrashedError"):
-            job._update(state=training.STOPPED, message="Stopped; nothing was saved.")
+            job._update(state=jobs.STOPPED, message="Stopped; nothing was saved.")
             return job.snapshot()
-        job._update(state=training.FAILED, message=f"Training failed on {self.describe()}: {_explain(error)}")
+        job._update(state=jobs.FAILED, message=f"Training failed on {self.describe()}: {_explain(error)}")
         return job.snapshot()
 
 
@@ -376,7 +369,7 @@ def _save_returned(job: TrainingJob, answer: dict):
     """The worker's model bytes -> a model loaded in safe mode -> an atomic save on this server."""
     import keras
 
-    from core import store
+    from core.models import store
 
     meta = store.ModelMeta.from_json(answer["meta"])
     root = job.root or store.runs_dir()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core import store
+from core.models import store
 
 GAME_SIZE = 20
 EASY_CONFIDENCE = 0.9

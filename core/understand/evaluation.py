@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import data, store
+from core import data
 from core.data import CLASS_NAMES
+from core.models import store
 
 # TensorFlow/Keras are imported only where a model is run: `python -m core evaluate` answers
 # a mistyped model id in a second, and the metrics need none of it.
@@ -289,10 +290,10 @@ def evaluate(
         source = FROM_CACHE
     else:
         model = load_model() if load_model is not None else store.load_model(artifact)
-        from core import training
+        from core.training import jobs
 
         try:
-            probabilities = training.predict_probabilities(model, images)
+            probabilities = jobs.predict_probabilities(model, images)
         except Exception as error:  # a loadable model that cannot take 28x28 pixels is a broken artifact
             raise store.ArtifactError(
                 f"Model {artifact.model_id!r} failed on the test images: {type(error).__name__}: {error}"

@@ -17,8 +17,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core import evaluation as ev
-from core import inference, selection, store
+from core.models import store
+from core.predict import inference
+from core.understand import evaluation as ev
+from core.understand import selection
 
 VOTE_ID = "all models vote"  # a space: no saved model can have this id (store.sanitize_name turns spaces into '-')
 TITLE = "All models vote"

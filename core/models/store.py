@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # core/models/store.py -> the repository
 SHIPPED_DIR = REPO_ROOT / "artifacts"
 ENV_RUNS_DIR = "FASHION_STUDIO_RUNS_DIR"
 MODEL_FILE = "model.keras"

@@ -9,7 +9,7 @@ in format, colour, polarity, framing and size, and a photo's background is seldo
 each pixel's colour distance from it (so the background is 0 and the garment light, whatever its
 colour or polarity), finds the object with thresholds and morphology (scikit-image), then trims,
 squares, resizes and stretches. It keeps each intermediate image, so the page can show what the
-model really sees, and the ``ImageSigns`` that ``core.novelty`` reads as "not a garment".
+model really sees, and the ``ImageSigns`` that ``core.predict.novelty`` reads as "not a garment".
 
 Every failure is an ``ImageError`` (a ``ValueError``) with a one-line message for a person.
 """
@@ -68,7 +68,7 @@ class Step(NamedTuple):
 class ImageSigns:
     """What the image itself says about whether it shows one object on a plain background.
 
-    Measured while the background is removed, before any model runs; ``core.novelty`` turns
+    Measured while the background is removed, before any model runs; ``core.predict.novelty`` turns
     them (with the models' answers) into plain-words warnings.
     """
 

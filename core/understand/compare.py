@@ -1,6 +1,6 @@
 """Comparing saved models: the leaderboard, learning curves side by side, and two models head to head.
 
-Every quality number comes from ``core.evaluation`` (the test-set probabilities cached beside
+Every quality number comes from ``core.understand.evaluation`` (the test-set probabilities cached beside
 each model), so nothing here re-implements a metric. What this module adds is what a leaderboard
 needs beyond that — size on disk and single-image latency — and the differences between two
 evaluations: per-class F1 change, confusion-matrix difference, and who got which images right.
@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import evaluation as ev
-from core import store
 from core.data import CLASS_NAMES, IMAGE_SIDE
+from core.models import store
+from core.understand import evaluation as ev
 
 SHIRT = CLASS_NAMES.index("Shirt")  # the hardest class: its recall separates good models from great ones
 SHIPPED, TRAINED_HERE = "shipped", "trained here"
@@ -113,7 +113,7 @@ def single_image_latency_ms(
 
 def published_accuracy(arch: str) -> float | None:
     """The test accuracy the architecture's source reports, if the zoo knows one."""
-    from core import zoo  # imports Keras: only the page that ranks models needs it
+    from core.models import zoo  # imports Keras: only the page that ranks models needs it
 
     spec = zoo.ZOO.get(arch)
     return None if spec is None else spec.published_accuracy
@@ -121,7 +121,7 @@ def published_accuracy(arch: str) -> float | None:
 
 def published_is_target(arch: str) -> bool:
     """Whether the source's figure is a target ("aim for >= 90%") rather than a result."""
-    from core import zoo
+    from core.models import zoo
 
     spec = zoo.ZOO.get(arch)
     return spec is not None and spec.published_is_target
@@ -171,7 +171,7 @@ def _quality(evaluation: ev.Evaluation) -> dict[str, float]:
 
 
 def vote_row(members: Sequence[LeaderboardRow], evaluation: ev.Evaluation) -> LeaderboardRow:
-    """The vote of ``members`` (``core.vote``): quality from its own evaluation, costs the sum of theirs
+    """The vote of ``members`` (``core.understand.vote``): quality from its own evaluation, costs the sum of theirs
     (answering asks every member), no published figure."""
     latencies = [row.latency_ms for row in members]
     return LeaderboardRow(

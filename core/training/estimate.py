@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import store, zoo
+from core.models import store, zoo
 
 ENV_MAX_RUN_SECONDS = "FASHION_STUDIO_MAX_RUN_SECONDS"
 DEFAULT_MAX_RUN_SECONDS = 600  # one run may not hold a shared 2-core server for more than 10 minutes

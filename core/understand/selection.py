@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core import store
+from core.models import store
 
 SHIPPED, MINE, CLASS = "shipped", "mine", "class"
 ORIGINS = (SHIPPED, MINE, CLASS)

@@ -373,7 +373,7 @@ def mirror_averaged(model: keras.Model) -> keras.Model:
 def learning_rate(hp: Hyperparameters, steps_per_epoch: int = 1):
     """A number, or for "cosine" a schedule annealed every step down to zero at the last one,
     so a short run ends as well trained as its budget allows. (The other schedules are epoch
-    callbacks in core.training.)"""
+    callbacks in core.training.jobs.)"""
     if hp.lr_schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(hp.learning_rate, hp.epochs * steps_per_epoch)
     return hp.learning_rate

@@ -3,7 +3,7 @@
 The script imports only keras, numpy and the standard library: nothing of this project. Its layers
 are written from the very model this app builds (each layer's constructor with the arguments that
 differ from Keras's defaults), so the two cannot drift apart; its data split, seeding order,
-optimizer, schedule and callbacks follow ``core.training`` step by step.
+optimizer, schedule and callbacks follow ``core.training.jobs`` step by step.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import asdict
 
-from core import zoo
+from core.models import zoo
 
 _SKIPPED_ARGUMENTS = {"self", "name", "dtype", "trainable", "seed", "kwargs", "autocast", "input_shape"}
 

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from core import novelty, preprocess, store
 from core.data import CLASS_NAMES, IMAGE_SIDE
+from core.models import store
+from core.predict import novelty, preprocess
 
 DEFAULT_TOP_K = 3
 MAX_TOP_K = len(CLASS_NAMES)
@@ -242,7 +243,7 @@ def load_predictor(model_id: str | None = None, roots: list[Path] | None = None)
 
 def garment_doubts(prepared: preprocess.Preprocessed, predictions: Sequence[ModelPrediction]) -> tuple[str, ...]:
     """Plain-words reasons to think the image shows no garment (empty when it looks like one):
-    signs from the image itself and from the models' answers (see ``core.novelty``)."""
+    signs from the image itself and from the models' answers (see ``core.predict.novelty``)."""
     table = np.stack([p.probabilities for p in predictions]) if predictions else np.zeros((0, len(CLASS_NAMES)))
     return novelty.warnings(prepared.signs, table)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from core import training, zoo
+from core.models import zoo
+from core.training.jobs import CHANCE_LEVEL, Progress, TrainingJob
 
 
 @dataclass(frozen=True)
@@ -165,11 +166,11 @@ def own_lesson(arch: str, varied: dict[str, list], base: dict | None = None) -> 
     )
 
 
-def jobs(lesson: Lesson, owner: str = "", root=None) -> list[training.TrainingJob]:
+def jobs(lesson: Lesson, owner: str = "", root=None) -> list[TrainingJob]:
     """One normal training job per run, named after the lesson and the run."""
     made = []
     for run in lesson.runs:
-        job = training.TrainingJob(
+        job = TrainingJob(
             zoo.get_spec(run.arch), run.hyperparameters(), f"{lesson.key}-{run.label}", owner=owner, root=root
         )
         job.lesson, job.label = lesson.title, run.label
@@ -177,7 +178,7 @@ def jobs(lesson: Lesson, owner: str = "", root=None) -> list[training.TrainingJo
     return made
 
 
-def outcome(label: str, progress: training.Progress) -> RunOutcome:
+def outcome(label: str, progress: Progress) -> RunOutcome:
     logs = progress.last_epoch_logs
     return RunOutcome(label, progress.test_accuracy, logs.get("accuracy"), logs.get("val_accuracy"), progress.warnings)
 
@@ -193,7 +194,7 @@ def reading(outcomes: list[RunOutcome], train_vs_validation: bool = False) -> st
         f"**{best.label}** did best ({best.test_accuracy:.1%} on the test set); **{worst.label}** did worst"
         f" ({worst.test_accuracy:.1%}): a difference of {100 * (best.test_accuracy - worst.test_accuracy):.1f} points."
     ]
-    chance = [o.label for o in scored if o.test_accuracy < training.CHANCE_LEVEL]
+    chance = [o.label for o in scored if o.test_accuracy < CHANCE_LEVEL]
     if chance:
         lines.append(f"At chance level (about 10%, as good as guessing): {', '.join(chance)}.")
     if train_vs_validation:
