@@ -1,22 +1,12 @@
+"""The server: `streamlit run app.py` finds ``app`` below and serves ``studio.py`` (every visitor's page script).
+
+Its lifespan hook warms the process up once, before the first request (ui/warm.py): TensorFlow imported,
+the dataset read, the shipped models loaded and traced, the Train page's first architecture measured.
+`make run`, the tests, the benchmarks and Community Cloud all start this same command.
+"""
+
 import streamlit as st
 
-from ui import identity, loaders
+from ui import warm
 
-loaders.keep_keras_state()  # models and training outlive each run: see its docstring
-st.set_page_config(page_title="Fashion-MNIST Studio", page_icon="👗", layout="wide")
-identity.ensure_cookie()  # runs belong to the browser that started them
-st.navigation(
-    [
-        st.Page("app_pages/home.py", title="Dataset", icon="🏠", default=True),
-        st.Page("app_pages/train.py", title="Train", icon="🏋️"),
-        st.Page("app_pages/lessons.py", title="Lessons", icon="🧪"),
-        st.Page("app_pages/evaluate.py", title="Evaluate", icon="🔍"),
-        st.Page("app_pages/inside.py", title="Inside", icon="🔬"),
-        st.Page("app_pages/labels.py", title="Label mistakes", icon="🏷️"),
-        st.Page("app_pages/predict.py", title="Predict", icon="🔮"),
-        st.Page("app_pages/compare.py", title="Compare", icon="📊"),
-        st.Page("app_pages/play.py", title="Beat the model", icon="🎯"),
-        st.Page("app_pages/teacher.py", title="Teacher", icon="🧑‍🏫"),
-    ]
-).run()
-loaders.warm_up()  # after the page is drawn: TensorFlow imports while the first visitor reads it
+app = st.App("studio.py", lifespan=warm.lifespan)

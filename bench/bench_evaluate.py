@@ -28,7 +28,7 @@ from core.models import store  # noqa: E402
 from core.understand import evaluation as ev  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "evaluate.md"
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parent.parent / "studio.py"
 
 
 def _uncached_copy(artifact: store.Artifact, root: Path) -> store.Artifact:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import streamlit as st
@@ -10,25 +9,6 @@ import streamlit as st
 from core import data
 from core.models import model_cache as model_cache_module
 from core.models import store
-
-
-@st.cache_resource(show_spinner=False)
-def warm_up() -> threading.Thread:
-    """Import TensorFlow in the background, once per process, after the first page anyone opens is drawn.
-
-    ``import keras`` (TensorFlow with it) takes 8-9 s on a 2-core CPU, and Streamlit offers no hook at
-    server start. The Dataset page, where the app opens, needs no TensorFlow: started after it is drawn
-    (started before, the import's hold on the GIL made that page 2 s -> 7 s), the import runs while its
-    reader reads, and Predict then answers in 5 s instead of 7-12 s (bench/results/load.md). A page that
-    imports Keras meanwhile waits for the same import (Python's per-module lock); nothing runs twice.
-    """
-    thread = threading.Thread(target=_import_keras, name="fashion-studio-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def _import_keras() -> None:
-    import keras  # noqa: F401  (TensorFlow is Keras's backend here)
 
 
 @st.cache_resource(show_spinner="Loading Fashion-MNIST…")

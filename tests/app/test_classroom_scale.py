@@ -47,7 +47,7 @@ def expected_defaults(root) -> list[str]:
 
 
 def open_page(page: str, **state) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=300)
+    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=300)
     at.session_state[identity._SESSION_KEY] = BROWSER
     for key, value in state.items():
         at.session_state[key] = value

@@ -52,7 +52,7 @@ def runs(tiny_model, shirt_lover, tmp_path, monkeypatch):
 
 
 def open_page(selected: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=120)
     if selected is not None:
         at.session_state[state.SELECTED_MODEL] = selected
     at.session_state[glue.ORIGINS_KEY] = list(selection.ORIGINS)  # these runs have no owner: the class's

@@ -31,7 +31,7 @@ def runs(tiny_model, tmp_path, monkeypatch):
 
 
 def open_page(selected: str | None = None, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=120)
     if selected is not None:
         at.session_state[state.SELECTED_MODEL] = selected
     at.run()

@@ -34,7 +34,7 @@ def test_missing_dataset_shows_the_fix_on_every_page(monkeypatch, tmp_path):
     monkeypatch.setenv(data.ENV_NO_DOWNLOAD, "1")
     loaders.dataset.clear()
     try:
-        at = AppTest.from_file("../../app.py", default_timeout=120).run()
+        at = AppTest.from_file("../../studio.py", default_timeout=120).run()
         for page in ("app_pages/home.py", "app_pages/train.py", "app_pages/evaluate.py", "app_pages/compare.py"):
             at.switch_page(page).run()
             assert not at.exception

@@ -6,7 +6,7 @@ from tests.conftest import REPO_ROOT
 
 
 def open_inside(model_id: str, index: int = 7) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=180)
     at.run()
     at.query_params["model"] = model_id
     at.session_state["inside_test_index"] = index

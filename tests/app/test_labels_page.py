@@ -9,7 +9,7 @@ from tests.conftest import REPO_ROOT
 
 def test_flagged_images_and_the_class_filter(dataset):
     ranked = label_issues.rank(dataset.y_train, label_issues.load().probabilities)
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=180)
     at.run()
     at.switch_page("app_pages/labels.py").run()
     assert not at.exception, [item.value for item in at.exception]

@@ -97,7 +97,7 @@ def test_the_same_game_number_shows_the_same_images(app, played):
     open_game(app)
     assert any(f"Game {SEED}" in text.value for text in app.markdown)
     first = [image.proto.imgs[0].url for image in app.image]
-    again = open_game(AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120).run(), SEED)
+    again = open_game(AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=120).run(), SEED)
     assert len(first) == game.GAME_SIZE
     assert [image.proto.imgs[0].url for image in again.image] == first
 

@@ -51,7 +51,7 @@ def runs(tiny_model, tmp_path, monkeypatch):
 
 
 def open_page(source: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=120)
     at.session_state[identity._SESSION_KEY] = BROWSER  # what the cookie would give back
     at.run()
     if source is not None:
@@ -107,7 +107,7 @@ def drawn_trousers(stroke: int = 255, background: int = 0) -> np.ndarray:
 
 
 def page_components(at) -> list[str]:
-    """The page's own components (app.py also mounts the identity cookie's, on every page)."""
+    """The page's own components (studio.py also mounts the identity cookie's, on every page)."""
     return [component.key for component in at.get("bidi_component") if component.key != "fms_cookie"]
 
 

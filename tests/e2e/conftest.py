@@ -65,7 +65,7 @@ class StreamlitServer:
             start_new_session=True,
         )
 
-    def wait_healthy(self, timeout: float = 90) -> None:
+    def wait_healthy(self, timeout: float = 240) -> None:  # (the server warms up before it answers)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -54,3 +54,15 @@ def test_the_sidebar_walks_through_every_page(app_server, page):
         wait_for_app(page)
         # must NOT happen: an exception on the way
         expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_the_server_warmed_up_before_it_answered_anyone(app_server):
+    """`streamlit run app.py` ran app.py's st.App lifespan (ui/warm.py) before its health check passed."""
+    log = app_server.log_path.read_text()
+    assert "Warmed up before serving" in log, log[-2000:]
+    warmed = log[log.index("Warmed up before serving") :].splitlines()[0]
+    for step in ("TensorFlow", "dataset", "Predict's models", "Train's first architecture"):
+        assert f"'{step}': " in warmed or f'"{step}": ' in warmed, warmed
+    # must NOT happen: a step that failed (the pages would then pay for it), or a traceback at start
+    assert "failed" not in warmed, warmed
+    assert "Traceback" not in log[: log.index("Warmed up before serving")]

@@ -1,0 +1,23 @@
+"""Every visitor's script: page config, the browser's identity and the navigation (served by app.py)."""
+
+import streamlit as st
+
+from ui import identity, loaders
+
+loaders.keep_keras_state()  # models and training outlive each run: see its docstring
+st.set_page_config(page_title="Fashion-MNIST Studio", page_icon="👗", layout="wide")
+identity.ensure_cookie()  # runs belong to the browser that started them
+st.navigation(
+    [
+        st.Page("app_pages/home.py", title="Dataset", icon="🏠", default=True),
+        st.Page("app_pages/train.py", title="Train", icon="🏋️"),
+        st.Page("app_pages/lessons.py", title="Lessons", icon="🧪"),
+        st.Page("app_pages/evaluate.py", title="Evaluate", icon="🔍"),
+        st.Page("app_pages/inside.py", title="Inside", icon="🔬"),
+        st.Page("app_pages/labels.py", title="Label mistakes", icon="🏷️"),
+        st.Page("app_pages/predict.py", title="Predict", icon="🔮"),
+        st.Page("app_pages/compare.py", title="Compare", icon="📊"),
+        st.Page("app_pages/play.py", title="Beat the model", icon="🎯"),
+        st.Page("app_pages/teacher.py", title="Teacher", icon="🧑‍🏫"),
+    ]
+).run()
