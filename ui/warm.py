@@ -34,7 +34,7 @@ def _dataset() -> None:
 
 def _predict_page() -> None:
     """The shipped models loaded, traced and asked once, exactly as Predict asks them (one shared predictor)."""
-    from core import store
+    from core.models import store
     from ui import loaders
     from ui import predict as predict_ui
 
@@ -46,7 +46,8 @@ def _predict_page() -> None:
 
 def _train_page() -> None:
     """The architecture the Train page opens with: its layer table, and its speed measured when never measured."""
-    from core import estimate, zoo
+    from core.models import zoo
+    from core.training import estimate
     from ui import loaders
     from ui import training as training_ui
 

@@ -26,7 +26,8 @@ SCRIPT = textwrap.dedent(
             pass
 
     asyncio.run(start_and_stop())
-    from core import estimate, store, zoo
+    from core.models import store, zoo
+    from core.training import estimate
     from ui import loaders
     shipped = [a for a in store.list_artifacts([store.SHIPPED_DIR]) if a.ok]
     loaded = {key[0] for key in loaders.model_cache().keys()}
