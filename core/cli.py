@@ -151,13 +151,16 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """An outside .keras/.h5 model (or a run's bundle, .zip) saved as a run, like one trained here."""
     from core import data
-    from core.models import importing
+    from core.models import bundles, importing
 
     path = Path(args.path)
-    payload = path.read_bytes()
-    dataset = data.load()
     root = Path(args.out) if args.out else None
-    _print_json(importing.import_model(payload, path.name, dataset, name=args.name, root=root).summary())
+    if path.suffix.lower() == ".zip":
+        artifact = bundles.import_bundle(path.read_bytes(), path.name, owner="", root=root)
+        _print_json({"model_id": artifact.model_id, "test_accuracy": artifact.meta.test_accuracy})
+        return 0
+    dataset = data.load()
+    _print_json(importing.import_model(path.read_bytes(), path.name, dataset, name=args.name, root=root).summary())
     return 0
 
 
