@@ -23,18 +23,19 @@ TRAIN_IMAGES = 2000
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "keras2"
 
 
+def relu(units: int) -> layers.Dense:
+    return layers.Dense(units, activation="relu")
+
+
+def classifier(*stack, logits: bool = False) -> keras.Model:
+    """The layers, then ten outputs: softmax as the notebooks end, or plain logits."""
+    return keras.Sequential([*stack, layers.Dense(10, activation=None if logits else "softmax")])
+
+
 def notebook_000() -> keras.Model:
-    """000: the MLP 512-256 with Dropout 0.2 (the baseline MLP 128 is notebook_000_baseline)."""
-    return keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            layers.Flatten(),
-            layers.Dense(512, activation="relu"),
-            layers.Dropout(0.2),
-            layers.Dense(256, activation="relu"),
-            layers.Dropout(0.2),
-            layers.Dense(10, activation="softmax"),
-        ]
+    """000: the MLP 512-256 with Dropout 0.2 after each hidden layer."""
+    return classifier(
+        keras.Input((28, 28)), layers.Flatten(), relu(512), layers.Dropout(0.2), relu(256), layers.Dropout(0.2)
     )
 
 
@@ -43,77 +44,52 @@ def notebook_001() -> keras.Model:
     stack = [keras.Input((784,))]
     for units in (256, 128, 64):
         stack += [layers.Dense(units), layers.BatchNormalization(), layers.LeakyReLU(), layers.Dropout(0.3)]
-    return keras.Sequential([*stack, layers.Dense(10, activation="softmax")])
+    return classifier(*stack)
 
 
 def notebook_002() -> keras.Model:
     """002: Flatten, 512 + Dropout 0.3, 256 + Dropout 0.3, 128, softmax (567,434 parameters)."""
-    return keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            layers.Flatten(),
-            layers.Dense(512, activation="relu"),
-            layers.Dropout(0.3),
-            layers.Dense(256, activation="relu"),
-            layers.Dropout(0.3),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ]
+    return classifier(
+        keras.Input((28, 28)),
+        layers.Flatten(),
+        relu(512),
+        layers.Dropout(0.3),
+        relu(256),
+        layers.Dropout(0.3),
+        relu(128),
     )
 
 
 def notebook_003() -> keras.Model:
     """003: its shallow CNN, two convolutions and a dropout layer, on (28, 28, 1)."""
-    return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Flatten(),
-            layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
-        ]
+    convolutions = [
+        layers.Conv2D(32, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Conv2D(64, 3, activation="relu"),
+    ]
+    return classifier(
+        keras.Input((28, 28, 1)), *convolutions, layers.MaxPooling2D(), layers.Flatten(), layers.Dropout(0.5)
     )
 
 
 def notebook_004() -> keras.Model:
-    """004: Flatten(input_shape=(28,28)) then Dense 784-392-196-49, softmax."""
-    return keras.Sequential(
-        [
-            layers.Flatten(input_shape=(28, 28)),
-            layers.Dense(784, activation="relu"),
-            layers.Dense(392, activation="relu"),
-            layers.Dense(196, activation="relu"),
-            layers.Dense(49, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ]
-    )
+    """004, as written there: Flatten(input_shape=(28,28)) then Dense 784-392-196-49, softmax."""
+    return classifier(layers.Flatten(input_shape=(28, 28)), relu(784), relu(392), relu(196), relu(49))
 
 
 def raw_pixels_mlp() -> keras.Model:
-    """The MLP 128 of notebook 000's baseline, trained on raw 0-255 pixels (its "without normalization" run)."""
-    return keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ]
-    )
+    """Notebook 000's baseline MLP 128, trained on raw 0-255 pixels (its "without normalization" run)."""
+    return classifier(keras.Input((28, 28)), layers.Flatten(), relu(128))
 
 
 def logits_cnn() -> keras.Model:
     """A CNN ending in a plain Dense(10): logits, trained with from_logits=True."""
-    return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            layers.Conv2D(16, 3, activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Flatten(),
-            layers.Dense(10),
-        ]
+    return classifier(
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(16, 3, activation="relu"),
+        layers.MaxPooling2D(),
+        layers.Flatten(),
+        logits=True,
     )
 
 
