@@ -17,6 +17,7 @@ st.navigation(
         st.Page("app_pages/labels.py", title="Label mistakes", icon="🏷️"),
         st.Page("app_pages/predict.py", title="Predict", icon="🔮"),
         st.Page("app_pages/compare.py", title="Compare", icon="📊"),
+        st.Page("app_pages/bring.py", title="Bring a model", icon="📥"),
         st.Page("app_pages/play.py", title="Beat the model", icon="🎯"),
         st.Page("app_pages/teacher.py", title="Teacher", icon="🧑‍🏫"),
     ]

@@ -35,3 +35,6 @@ st.caption(
     f"{usage.runs} runs, {usage.total_bytes / 1e6:,.0f} MB on disk; the runs folder keeps {cap}: beyond it the oldest runs are removed, never a shipped model."
 )
 runs.all_runs()
+st.subheader("The class's runs as one file")
+st.caption("A hosted server forgets its runs when it restarts: download them all, upload them back after.")
+runs.class_bundles()

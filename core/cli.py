@@ -1,4 +1,4 @@
-"""Headless commands for teachers and scripts: ``python -m core list|train|lesson|code|evaluate|predict|embed|label-issues``.
+"""Headless commands for teachers and scripts: ``python -m core list|train|lesson|code|evaluate|predict|embed|label-issues|import``.
 
 Human-readable progress goes to stderr; the result is one JSON line on stdout. Any
 expected failure (bad argument, missing data, broken model, bad image) prints one
@@ -148,6 +148,22 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """An outside .keras/.h5 model (or a run's bundle, .zip) saved as a run, like one trained here."""
+    from core import data
+    from core.models import bundles, importing
+
+    path = Path(args.path)
+    root = Path(args.out) if args.out else None
+    if path.suffix.lower() == ".zip":
+        artifact = bundles.import_bundle(path.read_bytes(), path.name, owner="", root=root)
+        _print_json({"model_id": artifact.model_id, "test_accuracy": artifact.meta.test_accuracy})
+        return 0
+    dataset = data.load()
+    _print_json(importing.import_model(path.read_bytes(), path.name, dataset, name=args.name, root=root).summary())
+    return 0
+
+
 # The Train page's settings, under the same names (argparse turns --batch-size into batch_size).
 TRAIN_SETTINGS = (
     "epochs",
@@ -226,6 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
     issues = commands.add_parser("label-issues", help="likely label mistakes in the training set, as JSON")
     issues.add_argument("--top", type=int, help="only the N most likely")
     issues.set_defaults(run=cmd_label_issues)
+
+    imported = commands.add_parser(
+        "import", help="save an outside .keras or .h5 model as a run, measured on the test set"
+    )
+    imported.add_argument("path")
+    imported.add_argument("--name", help="model name (default: the file's name)")
+    imported.add_argument("--out", help="folder to save into (default: artifacts/runs)")
+    imported.set_defaults(run=cmd_import)
     return parser
 
 

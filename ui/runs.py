@@ -1,10 +1,11 @@
-"""Saved runs as lists with a Delete button each: a learner's own, or (for the teacher) everyone's."""
+"""Saved runs as lists with Download (the run as one file) and Delete: a learner's own, or (for the teacher)
+everyone's, plus the whole class as one file."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.models import store, zoo
+from core.models import bundles, importing, store, zoo
 from ui import identity
 
 
@@ -18,6 +19,16 @@ def _run_rows(artifacts: list[store.Artifact], owner: str | None, prefix: str) -
                 st.markdown(
                     f"**{artifact.model_id}** · {zoo.arch_name(meta.arch)} · {meta.test_accuracy:.2%} · {meta.epochs_run} epoch(s)"
                     f" · {meta.created[:16].replace('T', ' ')}"
+                )
+            if artifact.ok:
+                st.download_button(
+                    "⬇ Download",
+                    data=lambda artifact=artifact: bundles.bundle(artifact),  # built only when clicked
+                    file_name=f"{artifact.model_id}.zip",
+                    mime="application/zip",
+                    on_click="ignore",
+                    key=f"{prefix}-bundle-{artifact.model_id}",
+                    help="The run as one file (model, meta, history, test predictions): upload it on Bring a model.",
                 )
             if st.button("🗑 Delete", key=f"{prefix}-delete-{artifact.model_id}"):
                 try:
@@ -44,3 +55,27 @@ def all_runs() -> None:
     if not found:
         st.caption("No runs saved yet.")
     _run_rows(found, None, "run")
+
+
+def class_bundles() -> None:
+    """The teacher's export and import of every run as one zip of bundles; each run keeps its owner."""
+    found = [artifact for artifact in store.list_artifacts([store.runs_dir()]) if artifact.ok]
+    st.download_button(
+        f"⬇ Download the class's {len(found)} runs",
+        data=lambda: bundles.class_bundle(found),
+        file_name="class-runs.zip",
+        mime="application/zip",
+        on_click="ignore",
+        disabled=not found,
+        key="class-bundle-download",
+    )
+    upload = st.file_uploader("The class's runs (.zip)", type=["zip"], key="class-bundle-file")
+    if st.button("Restore the class's runs", disabled=upload is None, key="class-bundle-import"):
+        try:
+            saved, refused = bundles.import_class_bundle(upload.getvalue(), upload.name)
+        except (importing.ImportRefused, OSError) as error:
+            st.error(str(error), icon="🚫")
+        else:
+            st.success(f"{len(saved)} run(s) restored, each to its owner.", icon="✅")
+            for reason in refused:
+                st.warning(reason, icon="⚠️")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import tempfile
@@ -236,6 +237,28 @@ def load_model(artifact: Artifact):
     except Exception as error:  # Keras raises many types for a damaged zip
         reason = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
         raise ArtifactError(f"Model {artifact.model_id!r} could not be loaded ({reason}).") from error
+
+
+def predict_probabilities(model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Class probabilities for many images, batched, without ``predict``'s per-call overhead."""
+    outputs = [
+        np.asarray(model(images[start : start + batch_size].astype(np.float32), training=False))
+        for start in range(0, len(images), batch_size)
+    ]
+    return np.concatenate(outputs).astype(np.float32)
+
+
+def library_versions() -> dict[str, str]:
+    """The versions a model was saved with (``meta.versions``)."""
+    import keras
+    import tensorflow as tf
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
 
 
 def load_probabilities(artifact: Artifact) -> np.ndarray | None:

@@ -9,7 +9,6 @@ which jobs train when is the queue's business (``core.training.fair_queue``).
 from __future__ import annotations
 
 import math
-import platform
 import threading
 import time
 import uuid
@@ -25,6 +24,10 @@ import numpy as np
 from core.data import FashionMNIST
 from core.models import store, zoo
 from core.training import estimate
+
+# they moved to the store (imports of outside models use them too); the names stay here for the callers
+predict_probabilities = store.predict_probabilities
+library_versions = store.library_versions
 
 CURVE_POINTS_PER_EPOCH = 20  # train-loss samples plotted within each epoch
 
@@ -156,26 +159,6 @@ def schedule_callbacks(hp: zoo.Hyperparameters) -> list[keras.callbacks.Callback
             )
         )
     return callbacks
-
-
-def predict_probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Class probabilities for many images, batched, without ``predict``'s per-call overhead."""
-    outputs = [
-        np.asarray(model(images[start : start + batch_size].astype(np.float32), training=False))
-        for start in range(0, len(images), batch_size)
-    ]
-    return np.concatenate(outputs).astype(np.float32)
-
-
-def library_versions() -> dict[str, str]:
-    import tensorflow as tf
-
-    return {
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-    }
 
 
 class _ProgressCallback(keras.callbacks.Callback):

@@ -23,6 +23,7 @@ PAGES = [
     ("predict", "Predict", "Predict", "What the model sees"),
     ("compare", "Compare", "Compare models", "Leaderboard"),
     ("play", "Beat the model", "Beat the model", "Show my score"),
+    ("bring", "Bring a model", "Bring your own model", "Keep your runs"),
 ]
 
 
