@@ -25,10 +25,6 @@ from core.data import FashionMNIST
 from core.models import store, zoo
 from core.training import estimate
 
-# they moved to the store (imports of outside models use them too); the names stay here for the callers
-predict_probabilities = store.predict_probabilities
-library_versions = store.library_versions
-
 CURVE_POINTS_PER_EPOCH = 20  # train-loss samples plotted within each epoch
 
 QUEUED, PREPARING, RUNNING, SAVING = "queued", "preparing", "running", "saving"
@@ -423,7 +419,7 @@ class TrainingJob:
     def _evaluate_and_save(self, model: keras.Model, dataset: FashionMNIST, train_seconds: float) -> store.Artifact:
         if self.spec.mirror_average:
             model = zoo.mirror_averaged(store.without_optimizer(model))
-        probabilities = predict_probabilities(model, dataset.x_test)
+        probabilities = store.predict_probabilities(model, dataset.x_test)
         picked = probabilities[np.arange(len(dataset.y_test)), dataset.y_test]
         root = self.root or store.runs_dir()
         root.mkdir(parents=True, exist_ok=True)
@@ -444,7 +440,7 @@ class TrainingJob:
             train_seconds=round(train_seconds, 2),
             epochs_run=len(next(iter(history.values()), [])),
             created=datetime.now(UTC).isoformat(timespec="seconds"),
-            versions=library_versions(),
+            versions=store.library_versions(),
             owner=self.owner,
         )
         artifact = store.save(model, meta, root, probabilities)

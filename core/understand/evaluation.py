@@ -290,10 +290,8 @@ def evaluate(
         source = FROM_CACHE
     else:
         model = load_model() if load_model is not None else store.load_model(artifact)
-        from core.training import jobs
-
         try:
-            probabilities = jobs.predict_probabilities(model, images)
+            probabilities = store.predict_probabilities(model, images)
         except Exception as error:  # a loadable model that cannot take 28x28 pixels is a broken artifact
             raise store.ArtifactError(
                 f"Model {artifact.model_id!r} failed on the test images: {type(error).__name__}: {error}"

@@ -89,7 +89,6 @@ def out_of_sample_probabilities(
     import keras
 
     from core.models import zoo
-    from core.training import jobs
 
     recipe.validate()
     spec = zoo.get_spec(recipe.arch)
@@ -122,7 +121,7 @@ def out_of_sample_probabilities(
                 )
             ],
         )
-        probabilities[scored] = jobs.predict_probabilities(model, images[scored])
+        probabilities[scored] = store.predict_probabilities(model, images[scored])
         accuracy = float((probabilities[scored].argmax(axis=1) == labels[scored]).mean())
         log(f"fold {fold + 1}/{recipe.folds}: held-out accuracy {accuracy:.4f} ({time.perf_counter() - started:.0f} s)")
         keras.backend.clear_session()
