@@ -24,7 +24,7 @@ indices = data.sample_indices(dataset.y_train, per_class, st.session_state.get(s
 with right:
     for label, row in zip(dataset.class_names, indices, strict=True):
         st.markdown(f"**{label}**")
-        widgets.class_row(dataset.x_train[row])
+        widgets.class_row(dataset.x_train[row], [widgets.training_image_alt(index, label) for index in row])
 
 st.subheader("Class balance")
 counts = pd.DataFrame(
@@ -42,7 +42,13 @@ st.caption(
     "Averaging every training image of a class shows its typical silhouette. Compare Shirt with T-shirt/top and Coat."
 )
 means = data.mean_images(dataset.x_train, dataset.y_train)
-st.image([widgets.crisp(image / 255) for image in means], caption=list(dataset.class_names), width=96, clamp=True)
+st.image(
+    [widgets.crisp(image / 255) for image in means],
+    caption=list(dataset.class_names),
+    width=96,
+    clamp=True,
+    alt=[f"The mean of every {name} training image" for name in dataset.class_names],
+)
 
 st.subheader("Where the data came from")
 st.markdown(

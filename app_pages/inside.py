@@ -46,11 +46,11 @@ with one_image:
         with why:
             st.markdown(f"#### Why? ({described})")
             predicted = inside.prediction_line(model, image, true_class)
-            inside.explanations(model, parts, image, predicted)
+            inside.explanations(model, parts, image, predicted, described)
         layers, weights = st.columns([3, 2], gap="large")
         with layers:
             st.markdown("#### Activations, layer by layer")
-            inside.activation_grids(parts, image)
+            inside.activation_grids(parts, image, described)
         with weights:
             st.markdown("#### What the first layer learned")
             inside.first_layer(parts)

@@ -13,7 +13,7 @@ import streamlit as st
 from core import data, store, zoo
 from core import evaluation as ev
 from core.data import CLASS_NAMES
-from ui import charts, charts_eval, loaders, state
+from ui import charts, charts_eval, loaders, state, widgets
 
 MODEL_KEY = "evaluate_model"
 SEEN_TRAINED_KEY = "evaluate_seen_trained"  # the SELECTED_MODEL value this page last acted on
@@ -165,6 +165,14 @@ def gallery(
         [ev.grayscale_rgb(images[index], scale) for index in shown["index"]],
         caption=[caption(row) for row in shown.itertuples()],
         width=28 * scale,  # the image's own size: no browser resampling, crisp pixels
+        alt=[
+            widgets.test_image_alt(
+                row.index,
+                f"a {CLASS_NAMES[row.true]} predicted as {CLASS_NAMES[row.predicted]} "
+                f"({charts_eval.percent_label(row.confidence)} sure)",
+            )
+            for row in shown.itertuples()
+        ],
     )
 
 
@@ -354,6 +362,11 @@ def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: n
                 ev.difference_rgb(means[first], means[second], INSPECTOR_SCALE),
             ],
             caption=[name_a, name_b, f"{name_a} − {name_b}"],
+            alt=[
+                f"The mean {name_a} training image",
+                f"The mean {name_b} training image",
+                f"Their difference: red where {name_a} is brighter on average, blue where {name_b} is",
+            ],
         )
         st.caption(f"Difference: red where {name_a} is brighter on average, blue where {name_b} is.")
 
@@ -407,6 +420,11 @@ def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: n
                         ],
                         caption=[f"test #{row.index}", f"why {CLASS_NAMES[explained_class[offset + position]]}"],
                         width=28 * INSPECTOR_SCALE,
+                        alt=[
+                            widgets.test_image_alt(row.index, f"a {true_name} predicted as {predicted_name}"),
+                            f"Saliency of test image #{row.index:,} for "
+                            f"{CLASS_NAMES[explained_class[offset + position]]}: the brighter, the more a pixel sways it",
+                        ],
                     )
                     words.markdown(_top3_markdown(result.probabilities[row.index], row.true))
             offset += len(frame)

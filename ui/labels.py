@@ -9,7 +9,7 @@ import streamlit as st
 from core import evaluation as ev
 from core import label_issues, store
 from core.data import CLASS_NAMES
-from ui import charts_eval
+from ui import charts_eval, widgets
 
 ANY = "any"
 ANY_CLASS_CHOICES = [ANY, *CLASS_NAMES]
@@ -71,4 +71,8 @@ def gallery(images: np.ndarray, shown: pd.DataFrame, total: int) -> None:
             for row in shown.itertuples()
         ],
         width=28 * SCALE * 2,
+        alt=[
+            widgets.training_image_alt(row.index, CLASS_NAMES[row.given]) + f", perhaps a {CLASS_NAMES[row.suggested]}"
+            for row in shown.itertuples()
+        ],
     )

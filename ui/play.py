@@ -29,6 +29,11 @@ def image_label(position: int) -> str:
     return f"Image {position + 1}"
 
 
+def image_alt(position: int) -> str:
+    """An image's alternative text: which puzzle it is, never what it shows (that would give the answer away)."""
+    return f"Puzzle image {position + 1} of {game.GAME_SIZE}"
+
+
 def _probability_stamps() -> tuple[tuple[str, float], ...]:
     """(file, time) of every shipped model's cached probabilities: the cache key of ``probabilities``."""
     files = sorted(store.SHIPPED_DIR.glob(f"*/{store.PROBABILITIES_FILE}"))
@@ -76,7 +81,12 @@ def answer_grid(played: game.Game, images: np.ndarray) -> bool:
                 if position >= len(played):
                     break
                 with column, st.container(border=True):
-                    st.image(widgets.crisp(images[played.indices[position]], 4), width=112, clamp=True)
+                    st.image(
+                        widgets.crisp(images[played.indices[position]], 4),
+                        width=112,
+                        clamp=True,
+                        alt=image_alt(position),
+                    )
                     st.selectbox(
                         image_label(position),
                         range(len(CLASS_NAMES)),
@@ -172,4 +182,5 @@ def show_mistakes(board: list[game.Score], played: game.Game, images: np.ndarray
                 ],
                 width=120,
                 clamp=True,
+                alt=[image_alt(position) for position in item.wrong],  # the caption says the answer and the truth
             )

@@ -171,6 +171,10 @@ def show_steps(prepared: preprocess.Preprocessed) -> None:
         [_framed(step) for step in prepared.steps],
         caption=[step.name for step in prepared.steps],
         width=112,
+        alt=[
+            f"Step {number} of {len(prepared.steps)}: {step.name}"
+            for number, step in enumerate(prepared.steps, start=1)
+        ],
     )
     facts = [prepared.description]
     if prepared.inverted:

@@ -290,11 +290,18 @@ def show_watch(progress: training.Progress, dataset) -> None:
     indices = training.watched_indices(dataset.y_test)
     when = "before training" if progress.watch_epoch == 0 else f"after epoch {progress.watch_epoch}"
     st.markdown(f"**Watch it learn**: the same twelve test images, {when}")
-    captions = []
+    captions, alts = [], []
     for index, (predicted, confidence) in zip(indices, progress.watch, strict=True):
-        mark = "✅" if predicted == dataset.y_test[index] else "❌"
-        captions.append(f"{mark} {CLASS_NAMES[predicted]} {confidence:.0%}")
-    st.image([widgets.crisp(dataset.x_test[i]) for i in indices], caption=captions, width=84, clamp=True)
+        right = predicted == dataset.y_test[index]
+        captions.append(f"{'✅' if right else '❌'} {CLASS_NAMES[predicted]} {confidence:.0%}")
+        alts.append(
+            widgets.test_image_alt(
+                index,
+                f"a {CLASS_NAMES[dataset.y_test[index]]}: the model says {CLASS_NAMES[predicted]} "
+                f"({confidence:.0%}), {'right' if right else 'wrong'}",
+            )
+        )
+    st.image([widgets.crisp(dataset.x_test[i]) for i in indices], caption=captions, width=84, clamp=True, alt=alts)
 
 
 def show_outcome(progress: training.Progress) -> None:

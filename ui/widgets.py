@@ -31,9 +31,19 @@ def crisp(image: np.ndarray, scale: int = 3) -> np.ndarray:
     return np.repeat(np.repeat(np.asarray(image), scale, axis=0), scale, axis=1)
 
 
-def class_row(images, width: int = 56) -> None:
-    """A row of small grayscale 28x28 images with crisp pixels."""
-    st.image([crisp(image) for image in images], width=width, clamp=True)
+def class_row(images, alt: list[str], width: int = 56) -> None:
+    """A row of small grayscale 28x28 images with crisp pixels, each with its alternative text."""
+    st.image([crisp(image) for image in images], width=width, clamp=True, alt=alt)
+
+
+def training_image_alt(index: int, label: str) -> str:
+    """What a screen reader says for a training image: which one and its given label."""
+    return f"Training image #{index:,}, labelled {label}"
+
+
+def test_image_alt(index: int, detail: str = "") -> str:
+    """What a screen reader says for a test image: which one, and what the page shows it for."""
+    return f"Test image #{index:,}" + (f", {detail}" if detail else "")
 
 
 def require_models(what_happens: str) -> list[store.Artifact]:
