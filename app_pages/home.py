@@ -34,7 +34,14 @@ counts = pd.DataFrame(
         for index, name in enumerate(dataset.class_names)
     ]
 )
-st.altair_chart(charts.class_balance(counts), width="stretch")
+widgets.chart(
+    charts.class_balance(counts),
+    "Grouped bar chart of the images per class in the training and the test split: "
+    "6,000 and 1,000 for every one of the ten classes.",
+    counts.pivot(index="class", columns="split", values="examples").loc[list(dataset.class_names)].reset_index(),
+    name="images per class",
+    width="stretch",
+)
 st.caption("Every class has exactly 6,000 training and 1,000 test images: accuracy is a fair summary here.")
 
 st.subheader("The mean image of each class")

@@ -22,6 +22,7 @@ THUMBNAIL_SCALE = 3  # 28 px -> 84 px, nearest neighbour (crisp pixels)
 LABELLED_THUMBNAIL_SCALE = 4  # 112 px: room for a "true → predicted" caption
 INSPECTOR_SCALE = 4  # 28 px -> 112 px
 ANY = "Any"
+CELL_TRUE_KEY, CELL_PREDICTED_KEY = "evaluate_cell_true", "evaluate_cell_predicted"  # the open cell, by keyboard too
 
 
 # -- choosing and loading a model -------------------------------------------------------------
@@ -188,6 +189,18 @@ def selected_cell(event) -> tuple[int, int] | None:
         return None
 
 
+def _open_clicked_cell(chart_key: str) -> None:
+    """A click on the matrix sets the two cell pickers: they, not the click, say which cell is open."""
+    cell = selected_cell(st.session_state.get(chart_key))
+    if cell is not None:
+        st.session_state[CELL_TRUE_KEY], st.session_state[CELL_PREDICTED_KEY] = (CLASS_NAMES[i] for i in cell)
+
+
+def _picked_cell() -> tuple[int, int] | None:
+    true, predicted = st.session_state.get(CELL_TRUE_KEY), st.session_state.get(CELL_PREDICTED_KEY)
+    return None if true is None or predicted is None else (CLASS_NAMES.index(true), CLASS_NAMES.index(predicted))
+
+
 @st.fragment
 def confusion_section(model_id: str, result: ev.Evaluation, images: np.ndarray) -> None:
     mode = st.segmented_control(
@@ -202,20 +215,32 @@ def confusion_section(model_id: str, result: ev.Evaluation, images: np.ndarray) 
     chart = charts_eval.confusion_heatmap(cells, normalized=mode == "Row-normalized")
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        event = st.altair_chart(
+        widgets.chart(
             chart,
-            on_select="rerun",
+            "Confusion matrix: true class by row, predicted class by column, each cell printing its "
+            + ("share of the row." if mode == "Row-normalized" else "number of test images.")
+            + " Click a cell, or pick its classes beside it, to see its images.",
+            charts_eval.confusion_table(cells, normalized=mode == "Row-normalized"),
+            name="the confusion matrix",
+            on_select=lambda: _open_clicked_cell(f"confusion-{model_id}"),
             selection_mode=charts_eval.CELL_SELECTION,
             key=f"confusion-{model_id}",
             width="stretch",  # fits its column at any page width, never spills under the gallery
-            alt="Confusion matrix: true class by row, predicted class by column. Click a cell to see its images.",
         )
-        st.caption("Rows are the true class, columns what the model predicted. **Click a cell** to see its images.")
+        st.caption(
+            "Rows are the true class, columns what the model predicted. **Click a cell** to see its images; "
+            "without a mouse, pick its row and column in the two boxes beside the matrix."
+        )
     with right, st.container(key="cell-gallery"):
-        cell = selected_cell(event)
+        row, column = st.columns(2)
+        row.selectbox("Row: true class", CLASS_NAMES, index=None, placeholder="Pick a class", key=CELL_TRUE_KEY)
+        column.selectbox(
+            "Column: predicted class", CLASS_NAMES, index=None, placeholder="Pick a class", key=CELL_PREDICTED_KEY
+        )
+        cell = _picked_cell()
         if cell is None:
             worst = ev.top_confusions(result.confusion, 1)
-            hint = "Click any cell of the matrix to see exactly those test images."
+            hint = "Click any cell of the matrix, or pick its row and column above, to see exactly those test images."
             if len(worst):
                 true, predicted, count = (int(worst.at[0, name]) for name in ("true", "predicted", "count"))
                 hint += (
@@ -267,7 +292,12 @@ def report_section(result: ev.Evaluation, model_id: str) -> None:
         on_click="ignore",
     )
     st.caption("Click a column header to sort. A class's recall is its accuracy: the share of its images found.")
-    st.altair_chart(charts_eval.per_class_bars(result.report), width="stretch")
+    widgets.chart(
+        charts_eval.per_class_bars(result.report),
+        "Bar chart of each class's accuracy (recall) and F1, worst F1 first; the table above holds the numbers.",
+        None,  # the report table above holds them
+        width="stretch",
+    )
 
 
 @st.fragment
@@ -436,7 +466,12 @@ def curves_section(artifact: store.Artifact) -> None:
     if curve.empty:
         st.info("This model was saved without a training history.", icon="📈")
     else:
-        st.altair_chart(charts.training_curves(curve))
+        widgets.chart(
+            charts.training_curves(curve),
+            charts.curves_description(curve),
+            charts.curve_numbers(curve),
+            name="loss and accuracy per epoch",
+        )
         st.caption(
             f"{meta.epochs_run} epoch(s) in {meta.train_seconds:.0f} s. Validation curves come from the "
             "held-out part of the training set, never from the test set."

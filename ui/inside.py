@@ -217,6 +217,14 @@ def map_points(mapped: ins.Embedding, result: ev.Evaluation, shown: int, seed: i
     return points
 
 
+def map_numbers(points: pd.DataFrame) -> pd.DataFrame:
+    """What the map draws, counted: per true class, its dots and how many of them are mistakes."""
+    counts = points.groupby("true", sort=False)["outcome"].agg(
+        dots="size", misclassified=lambda o: (o == "wrong").sum()
+    )
+    return counts.reindex([name for name in CLASS_NAMES if name in counts.index]).reset_index()
+
+
 def map_chart(points: pd.DataFrame) -> alt.Chart:
     brush = alt.selection_interval(name=BRUSH, encodings=["x", "y"])
     return (

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core import estimate, lessons, training, zoo
-from ui import charts, identity
+from ui import charts, identity, widgets
 from ui import training as live
 
 OWN_TITLE = "Your own experiment"
@@ -102,7 +102,13 @@ def side_by_side(group: list[training.TrainingJob], options: dict) -> None:
         ]
     )
     if not curves.empty:
-        st.altair_chart(charts.lesson_curves(curves, **options))
+        widgets.chart(
+            charts.lesson_curves(curves, **options),
+            "Line charts of loss and accuracy per epoch of every run of the lesson, one colour per run "
+            f"({', '.join(dict.fromkeys(curves['run']))}); validation solid, training dashed.",
+            charts.curve_numbers(curves, "run"),
+            name="every run's loss and accuracy per epoch",
+        )
 
 
 @st.fragment(run_every=2.0)

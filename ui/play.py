@@ -135,7 +135,8 @@ def score_bars(table: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "kind:N",
                 title=None,
-                scale=alt.Scale(domain=["you", "model", "people"], range=["#e45756", "#4c78a8", "#54a24b"]),
+                # orange, blue, grey: apart with red-green colour blindness too (these were red and green)
+                scale=alt.Scale(domain=["you", "model", "people"], range=["#c45100", "#1f5fbf", "#6b6d6f"]),
             ),
             tooltip=["player", "correct", alt.Tooltip("accuracy:Q", format=".0%")],
         )
@@ -151,7 +152,14 @@ def show_scores(board: list[game.Score]) -> None:
     left.metric("Your score", f"{you.correct:.0f}/{you.total}")
     right.metric("Models you beat", f"{beaten} of {len(models)}")
     table = score_table(board)
-    st.altair_chart(score_bars(table), width="stretch")
+    widgets.chart(
+        score_bars(table),
+        "Bar chart of each player's share right on this game: "
+        + ", ".join(f"{row.player} {row.accuracy:.0%}" for row in table.itertuples())
+        + ". The table below holds the numbers.",
+        None,  # the table below holds them
+        width="stretch",
+    )
     st.dataframe(
         table.drop(columns="kind"),
         hide_index=True,

@@ -12,7 +12,7 @@ from PIL import Image
 from core import data, inference, novelty, preprocess, selection, store, vote
 from core import evaluation as ev
 from core.data import CLASS_NAMES
-from ui import charts, identity, loaders
+from ui import charts, identity, loaders, widgets
 from ui import evaluate as ev_ui
 
 CANVAS_KEY = "predict_canvas"  # plus a generation number: a new key remounts an empty canvas
@@ -259,7 +259,13 @@ def show_predictions(
                 st.markdown(f"**{prediction.display_name}**")
                 if prediction.model_id == vote.VOTE_ID and vote_note:
                     st.caption(vote_note)
-                st.vega_lite_chart(charts.top_k_spec(_scores_frame(prediction), highlight=true_label), width="stretch")
+                scores = _scores_frame(prediction)
+                widgets.chart(
+                    charts.top_k_spec(scores, highlight=true_label),
+                    charts.top_k_description(scores, prediction.display_name, true_label),
+                    scores.assign(probability=[f"{p:.1%}" for p in scores["probability"]]),
+                    width="stretch",
+                )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

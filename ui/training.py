@@ -105,7 +105,13 @@ def show_progress(progress: training.Progress, options: dict | None = None) -> N
     for col, (label, logs, key, fmt) in zip(cols, shown, strict=True):
         col.metric(label, fmt.format(logs[key]) if key in logs else "–")
     if progress.curve:
-        st.altair_chart(charts.training_curves(pd.DataFrame(progress.curve), **(options or {})))
+        curve = pd.DataFrame(progress.curve)
+        widgets.chart(
+            charts.training_curves(curve, **(options or {})),
+            charts.curves_description(curve),
+            charts.curve_numbers(curve),
+            name="loss and accuracy per epoch",
+        )
 
 
 @st.fragment(run_every=2.0)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core import data, store
-from ui import loaders
+from ui import charts, loaders
 
 
 def require_dataset() -> data.FashionMNIST:
@@ -24,6 +25,26 @@ def require_dataset() -> data.FashionMNIST:
         st.markdown("**Where the app looked:**")
         st.table({"place": [place for place, _ in error.attempts], "what it found": [why for _, why in error.attempts]})
         st.stop()
+
+
+def chart(figure, description: str, numbers: pd.DataFrame | None, *, name: str = "", **options):
+    """A chart with its text alternative: ``description`` for screen readers (its accessible name) and, on request,
+    ``numbers``, the figures it draws as a table (None where the page already shows them beside it).
+
+    ``figure`` is an Altair chart or a Vega-Lite dict; ``options`` go to st.altair_chart / st.vega_lite_chart
+    (width, key, on_select, ...). Returns what they return (the selection, for a chart with one).
+    """
+    figure = charts.described(figure, description)
+    shown = st.vega_lite_chart(figure, **options) if isinstance(figure, dict) else st.altair_chart(figure, **options)
+    if numbers is not None:
+        with st.expander(f"🔢 Show the numbers{f': {name}' if name else ''}"):
+            st.table(numbers)
+    return shown
+
+
+def needs_pointer(alternatives: str) -> None:
+    """Above a drawing canvas: it needs a pointer, and where a keyboard gets the same."""
+    st.caption(f"✋ Drawing needs a mouse, a pen or a finger. Without one, {alternatives} work with a keyboard alone.")
 
 
 def crisp(image: np.ndarray, scale: int = 3) -> np.ndarray:
