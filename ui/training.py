@@ -183,6 +183,8 @@ def settings_form(spec: zoo.ModelSpec, job: training.TrainingJob | None) -> tupl
     settings, read-only (unbound, so the learner's link keeps their own)."""
     busy = job is not None and not job.finished
     values = _state_of(job.hp, job.model_name) if busy else _defaults_state(spec)
+    if busy:
+        widgets.readable_when_disabled()
 
     def widget(kind, label: str, key: str, *args, **kwargs):
         if busy:

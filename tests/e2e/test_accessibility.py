@@ -103,3 +103,102 @@ def test_every_page_passes_axe(server, page, path, heading, ready, images):
     else:
         expect(drawn).to_have_count(images)  # galleries draw a moment after the script has finished
     expect_accessible(page, f"/{path}")
+
+
+# -- the keyboard alone --------------------------------------------------------------------------------------------
+FOCUS_SHOWN = """e => {
+    const primary = 'rgb(31, 95, 191)';  // the theme's primaryColor: Streamlit rings and borders focused widgets
+    for (let node = e, level = 0; node && level < 5; node = node.parentElement, level++) {
+        const style = getComputedStyle(node);
+        if (style.boxShadow !== 'none' || style.borderTopColor === primary) return true;
+        if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) return true;
+    }
+    return false;
+}"""
+
+
+def tab_to(page: Page, target, limit: int = 60, key: str = "Tab") -> None:
+    """Press Tab (or ``key``) until ``target`` has the focus, then check that the focus shows. No mouse."""
+    expect(target).to_be_visible()
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if target.evaluate("e => e === document.activeElement"):
+            assert target.evaluate(FOCUS_SHOWN), f"the keyboard focus on {target} is invisible"
+            return
+    pytest.fail(f"{target} not reached with {limit} presses of {key}")
+
+
+def choose(page: Page, box, option: str) -> None:
+    """Reach a select box by keyboard, type to filter its options, Enter to pick the first."""
+    tab_to(page, box)
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
+    expect(box).to_have_value(option)
+
+
+def combobox(page: Page, name: str):
+    return page.get_by_role("combobox", name=name, exact=True)
+
+
+def no_error(page: Page) -> None:
+    """Must NOT happen in any journey: an exception or an error box."""
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def test_train_and_stop_a_run_by_keyboard(server, page):
+    # a long run (every training example, 30 epochs), started and stopped with the keyboard
+    page.goto(f"{server.url}/train?arch=MLP+128&epochs=30&examples=60000&name=a11y-stopped")
+    wait_for_app(page)
+    tab_to(page, page.get_by_role("button", name="Start training"))
+    page.keyboard.press("Enter")
+    stop = page.get_by_role("button", name=re.compile("Stop"))
+    expect(stop).to_be_visible(timeout=60_000)
+    expect_accessible(page, "/train, a run in progress")
+    tab_to(page, stop)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(re.compile("Stopped|Removed from the queue"))).to_be_visible(timeout=60_000)
+    expect(stop).to_have_count(0)
+    expect_accessible(page, "/train, a run stopped")
+
+    # a tiny run (1 epoch, 1,000 examples), started with the keyboard and left to finish
+    page.goto(f"{server.url}/train?arch=MLP+128&epochs=1&examples=1000&name=a11y-tiny")
+    wait_for_app(page)
+    tab_to(page, page.get_by_role("button", name="Start training"))
+    page.keyboard.press("Space")
+    expect(page.get_by_text(re.compile(r"Test accuracy \d+\.\d+% on the"))).to_be_visible(timeout=180_000)
+    expect(page.get_by_text("Saved as a11y-tiny")).to_be_visible()
+    expect_accessible(page, "/train, a run finished")
+    # the chart's numbers, opened by keyboard
+    numbers = page.get_by_text(re.compile("Show the numbers: loss and accuracy"))
+    tab_to(page, page.locator("summary").filter(has=numbers))
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("stTable")).to_be_visible()
+    expect_accessible(page, "/train, a run finished, its numbers shown")
+    no_error(page)
+
+
+def test_open_a_confusion_cell_and_every_tab_by_keyboard(server, page):
+    page.goto(f"{server.url}/evaluate")
+    expect(page.get_by_role("heading", name=re.compile("Evaluate a model"))).to_be_visible(timeout=120_000)
+    wait_for_app(page)
+    gallery = page.locator(".st-key-cell-gallery")
+    expect(gallery.get_by_text("Click any cell")).to_be_visible(timeout=60_000)
+    choose(page, combobox(page, "Row: true class"), "Shirt")
+    choose(page, combobox(page, "Column: predicted class"), "T-shirt/top")
+    expect(gallery.get_by_role("heading")).to_have_text("True Shirt · predicted T-shirt/top")
+    expect(gallery.get_by_test_id("stImage").locator("img").first).to_be_visible()
+    expect_accessible(page, "/evaluate, a confusion cell opened")
+    # must NOT happen: the hint (no cell open) beside an open cell
+    expect(gallery.get_by_text("Click any cell")).to_have_count(0)
+
+    # every tab, by the arrow keys of the tab list
+    tab_to(page, page.get_by_role("tab", name=re.compile("Confusion matrix")))
+    for name in ("Per-class report", "Misclassified", "Pair inspector", "Training curves"):
+        page.keyboard.press("ArrowRight")
+        tab = page.get_by_role("tab", name=re.compile(name))
+        if tab.get_attribute("aria-selected") != "true":
+            page.keyboard.press("Enter")
+        expect(tab).to_have_attribute("aria-selected", "true")
+        expect_accessible(page, f"/evaluate, tab {name}")
+    no_error(page)
