@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import serving, wait_for_app
 
@@ -106,9 +107,9 @@ def test_every_page_passes_axe(server, page, path, heading, ready, images):
 
 
 # -- the keyboard alone --------------------------------------------------------------------------------------------
-FOCUS_SHOWN = """e => {
+FOCUS_SHOWN = """() => {
     const primary = 'rgb(31, 95, 191)';  // the theme's primaryColor: Streamlit rings and borders focused widgets
-    for (let node = e, level = 0; node && level < 5; node = node.parentElement, level++) {
+    for (let node = document.activeElement, level = 0; node && level < 5; node = node.parentElement, level++) {
         const style = getComputedStyle(node);
         if (style.boxShadow !== 'none' || style.borderTopColor === primary) return true;
         if (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) return true;
@@ -123,7 +124,10 @@ def tab_to(page: Page, target, limit: int = 60, key: str = "Tab") -> None:
     for _ in range(limit):
         page.keyboard.press(key)
         if target.evaluate("e => e === document.activeElement"):
-            assert target.evaluate(FOCUS_SHOWN), f"the keyboard focus on {target} is invisible"
+            try:  # auto-waits: Streamlit eases a focused field's border to the primary colour
+                page.wait_for_function(FOCUS_SHOWN, timeout=5_000)
+            except PlaywrightTimeoutError:
+                pytest.fail(f"the keyboard focus on {target} is invisible (no ring, outline or primary border)")
             return
     pytest.fail(f"{target} not reached with {limit} presses of {key}")
 
@@ -201,4 +205,131 @@ def test_open_a_confusion_cell_and_every_tab_by_keyboard(server, page):
             page.keyboard.press("Enter")
         expect(tab).to_have_attribute("aria-selected", "true")
         expect_accessible(page, f"/evaluate, tab {name}")
+    no_error(page)
+
+
+def test_predict_a_test_image_and_an_upload_by_keyboard(server, page, dataset):
+    from core import preprocess
+
+    page.goto(f"{server.url}/predict")
+    wait_for_app(page)
+    draw = page.get_by_role("tab", name=re.compile("Draw"))
+    expect(draw).to_be_visible(timeout=120_000)
+    # drawing needs a pointer, and the Draw tab says where a keyboard gets the same
+    expect(page.get_by_text("Drawing needs a mouse, a pen or a finger")).to_be_visible()
+    tab_to(page, draw)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    test_image = page.get_by_role("tab", name=re.compile("Test image"))
+    if test_image.get_attribute("aria-selected") != "true":
+        page.keyboard.press("Enter")
+    expect(test_image).to_have_attribute("aria-selected", "true")
+    wait_for_app(page)
+    tab_to(page, page.get_by_role("button", name="Another test image"))
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Predictions")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"^Test image #[\d,]+, true label"))).to_be_visible()
+    expect_accessible(page, "/predict, a test image predicted")
+
+    # an upload: the file chooser opened with the keyboard
+    tab_to(page, test_image, key="Shift+Tab", limit=80)
+    page.keyboard.press("ArrowLeft")
+    upload = page.get_by_role("tab", name=re.compile("Upload"))
+    if upload.get_attribute("aria-selected") != "true":
+        page.keyboard.press("Enter")
+    expect(upload).to_have_attribute("aria-selected", "true")
+    wait_for_app(page)  # the tab's content is drawn by a rerun: focus what it drew
+    tab_to(page, page.get_by_test_id("stFileUploader").get_by_role("button", name="Upload", exact=True))
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    photo = preprocess.render_as_photo(dataset.x_test[0])  # an ankle boot, dark on white, JPEG
+    chooser.value.set_files(files=[{"name": "boot.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    expect(page.get_by_text("JPEG, 364×364, RGB · dark on light, so inverted")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Predictions")).to_be_visible()
+    expect_accessible(page, "/predict, an upload predicted")
+    no_error(page)
+
+
+def test_play_a_whole_game_by_keyboard(server, page):
+    from core import data, game
+
+    seed = 4242
+    played = game.make_game(seed, game.shipped_probabilities(), data.load().y_test)
+    page.goto(f"{server.url}/play?game={seed}")
+    wait_for_app(page)
+    # the images' alternative texts never give the answer away
+    images = page.get_by_test_id("stImage").locator("img")
+    expect(images).to_have_count(game.GAME_SIZE)
+    alts = images.evaluate_all("images => images.map(image => image.alt)")
+    assert alts == [f"Puzzle image {position} of {game.GAME_SIZE}" for position in range(1, game.GAME_SIZE + 1)]
+    for position in range(len(played)):
+        choose(page, combobox(page, f"Image {position + 1}"), data.CLASS_NAMES[position % 10])
+        if position == 9:
+            expect_accessible(page, "/play, a game in play")
+    tab_to(page, page.get_by_role("button", name="Show my score"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Your score")).to_be_visible()
+    expect_accessible(page, "/play, a game scored")
+    # must NOT happen: blank answers left, or an exception
+    expect(page.get_by_text("Answer every image first")).to_have_count(0)
+    no_error(page)
+
+
+def test_a_lesson_by_keyboard_and_its_results(server, page):
+    from core import zoo
+
+    # the smallest experiment: MLP 128, 1 and 2 epochs on 10,000 images
+    page.goto(f"{server.url}/lessons?lesson=Your+own+experiment&own_arch=mlp_128&own_vary=epochs")
+    wait_for_app(page)
+    expect(combobox(page, "Architecture")).to_have_value(zoo.arch_name("mlp_128"))
+    expect(combobox(page, "Vary")).to_have_value("epochs")
+    tab_to(page, page.get_by_role("button", name="Start the lesson"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Stop the whole lesson")).to_be_visible(timeout=60_000)
+    expect_accessible(page, "/lessons, a lesson in progress")
+    expect(page.get_by_role("button", name="Stop the whole lesson")).to_have_count(0, timeout=180_000)
+    expect(page.get_by_role("button", name="Start the lesson")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
+    expect_accessible(page, "/lessons, a lesson's results")
+    no_error(page)
+
+
+def test_the_teacher_view_unlocked_by_keyboard(server, page):
+    page.goto(f"{server.url}/teacher")
+    wait_for_app(page)
+    secret = page.get_by_label("Teacher secret")
+    tab_to(page, secret)
+    page.keyboard.type(SECRET)
+    tab_to(page, page.get_by_role("button", name="Unlock"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Training jobs")).to_be_visible()
+    expect(page.get_by_role("heading", name="Saved runs")).to_be_visible()
+    expect_accessible(page, "/teacher, unlocked")
+    expect(page.get_by_text("That is not the teacher secret.")).to_have_count(0)
+    no_error(page)
+
+
+def test_the_embedding_map_and_two_models_side_by_side(server, page):
+    page.goto(f"{server.url}/inside")
+    wait_for_app(page)
+    map_tab = page.get_by_role("tab", name=re.compile("Embedding map"))
+    tab_to(page, page.get_by_role("tab", name=re.compile("One image")))
+    page.keyboard.press("ArrowRight")
+    if map_tab.get_attribute("aria-selected") != "true":
+        page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_text("Drag a box on the map")).to_be_visible(timeout=60_000)
+    expect_accessible(page, "/inside, the embedding map")
+
+    page.goto(f"{server.url}/compare")
+    wait_for_app(page)
+    overlay = combobox(page, "Models to overlay")
+    tab_to(page, overlay)
+    page.keyboard.type("mlp_128")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    expect(page.get_by_text(re.compile("Show the numbers: accuracy"))).to_be_visible()
+    expect(page.locator(".st-key-compare-confusion-difference")).to_be_visible()
+    expect_accessible(page, "/compare, curves overlaid and two models side by side")
     no_error(page)
