@@ -33,6 +33,9 @@ class Accepted:
     reason: str
 
 
+# None needed today: every violation axe found was the app's own (alt texts, caption and chart contrast,
+# disabled settings) and is fixed. An entry belongs here only for Streamlit's markup the app cannot change,
+# with the upstream issue or the reason, e.g. Accepted("rule-id", re.compile("data-testid=..."), "why").
 ACCEPTED: list[Accepted] = []
 
 
@@ -57,7 +60,8 @@ def describe(violations: list[dict]) -> str:
         lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} [{len(violation['nodes'])}]")
         for node in violation["nodes"][:8]:
             data = next((check.get("data") for check in node.get("any", []) if check.get("data")), None)
-            lines.append(f"    {node['target'][-1]}: {node['html'][:160]}" + (f" {data}" if data else ""))
+            lines.append(f"    {node['html'][:160]}" + (f" {data}" if data else ""))
+            lines.append(f"      at {str(node['target'][-1])[-140:]}")
         if len(violation["nodes"]) > 8:
             lines.append(f"    ... and {len(violation['nodes']) - 8} more")
     return "\n".join(lines)
@@ -83,7 +87,7 @@ PAGES = [
     ("", "Fashion-MNIST Studio", "Where the data came from", 110),
     ("train", "Train a model", "parameters with these settings", 0),
     ("lessons", "Lessons", "Start the lesson", 0),
-    ("evaluate", "Evaluate a model", "Test accuracy", 0),
+    ("evaluate", "Evaluate a model", "Test accuracy", None),  # the hidden tabs' galleries: as many as mistakes
     ("inside", "Inside a network", "Activations, layer by layer", None),  # as many as the model has layers
     ("labels", "Label mistakes in the training set", "Showing 36 of", 36),
     ("predict", "Predict", "What the model sees", 0),
@@ -100,7 +104,7 @@ def test_every_page_passes_axe(server, page, path, heading, ready, images):
     expect(page.get_by_text(ready).first).to_be_visible(timeout=180_000)
     drawn = page.get_by_test_id("stImage").locator("img")
     if images is None:
-        expect(drawn.first).to_be_visible()
+        expect(drawn.first).to_be_attached()
     else:
         expect(drawn).to_have_count(images)  # galleries draw a moment after the script has finished
     expect_accessible(page, f"/{path}")
