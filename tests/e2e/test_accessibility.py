@@ -148,6 +148,22 @@ def combobox(page: Page, name: str):
     return page.get_by_role("combobox", name=name, exact=True)
 
 
+def visit(page: Page, server, address: str) -> None:
+    """Open an address of the module's server and wait for its script to finish."""
+    page.goto(f"{server.url}/{address}")
+    wait_for_app(page)
+
+
+def select_tab(page: Page, name: str, key: str) -> None:
+    """Move along a tab list with an arrow key; Enter selects the tab where moving alone does not."""
+    page.keyboard.press(key)
+    tab = page.get_by_role("tab", name=re.compile(name))
+    if tab.get_attribute("aria-selected") != "true":
+        page.keyboard.press("Enter")
+    expect(tab).to_have_attribute("aria-selected", "true")
+    wait_for_app(page)  # a tab's content may be drawn by a rerun: focus what it drew
+
+
 def no_error(page: Page) -> None:
     """Must NOT happen in any journey: an exception or an error box."""
     expect(page.get_by_test_id("stException")).to_have_count(0)
@@ -156,8 +172,7 @@ def no_error(page: Page) -> None:
 
 def test_train_and_stop_a_run_by_keyboard(server, page):
     # a long run (every training example, 30 epochs), started and stopped with the keyboard
-    page.goto(f"{server.url}/train?arch=MLP+128&epochs=30&examples=60000&name=a11y-stopped")
-    wait_for_app(page)
+    visit(page, server, "train?arch=MLP+128&epochs=30&examples=60000&name=a11y-stopped")
     tab_to(page, page.get_by_role("button", name="Start training"))
     page.keyboard.press("Enter")
     stop = page.get_by_role("button", name=re.compile("Stop"))
@@ -170,8 +185,7 @@ def test_train_and_stop_a_run_by_keyboard(server, page):
     expect_accessible(page, "/train, a run stopped")
 
     # a tiny run (1 epoch, 1,000 examples), started with the keyboard and left to finish
-    page.goto(f"{server.url}/train?arch=MLP+128&epochs=1&examples=1000&name=a11y-tiny")
-    wait_for_app(page)
+    visit(page, server, "train?arch=MLP+128&epochs=1&examples=1000&name=a11y-tiny")
     tab_to(page, page.get_by_role("button", name="Start training"))
     page.keyboard.press("Space")
     expect(page.get_by_text(re.compile(r"Test accuracy \d+\.\d+% on the"))).to_be_visible(timeout=180_000)
@@ -203,11 +217,7 @@ def test_open_a_confusion_cell_and_every_tab_by_keyboard(server, page):
     # every tab, by the arrow keys of the tab list
     tab_to(page, page.get_by_role("tab", name=re.compile("Confusion matrix")))
     for name in ("Per-class report", "Misclassified", "Pair inspector", "Training curves"):
-        page.keyboard.press("ArrowRight")
-        tab = page.get_by_role("tab", name=re.compile(name))
-        if tab.get_attribute("aria-selected") != "true":
-            page.keyboard.press("Enter")
-        expect(tab).to_have_attribute("aria-selected", "true")
+        select_tab(page, name, "ArrowRight")
         expect_accessible(page, f"/evaluate, tab {name}")
     no_error(page)
 
@@ -215,20 +225,14 @@ def test_open_a_confusion_cell_and_every_tab_by_keyboard(server, page):
 def test_predict_a_test_image_and_an_upload_by_keyboard(server, page, dataset):
     from core import preprocess
 
-    page.goto(f"{server.url}/predict")
-    wait_for_app(page)
+    visit(page, server, "predict")
     draw = page.get_by_role("tab", name=re.compile("Draw"))
     expect(draw).to_be_visible(timeout=120_000)
     # drawing needs a pointer, and the Draw tab says where a keyboard gets the same
     expect(page.get_by_text("Drawing needs a mouse, a pen or a finger")).to_be_visible()
     tab_to(page, draw)
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
-    test_image = page.get_by_role("tab", name=re.compile("Test image"))
-    if test_image.get_attribute("aria-selected") != "true":
-        page.keyboard.press("Enter")
-    expect(test_image).to_have_attribute("aria-selected", "true")
-    wait_for_app(page)
+    select_tab(page, "Upload", "ArrowRight")
+    select_tab(page, "Test image", "ArrowRight")
     tab_to(page, page.get_by_role("button", name="Another test image"))
     page.keyboard.press("Enter")
     wait_for_app(page)
@@ -237,13 +241,8 @@ def test_predict_a_test_image_and_an_upload_by_keyboard(server, page, dataset):
     expect_accessible(page, "/predict, a test image predicted")
 
     # an upload: the file chooser opened with the keyboard
-    tab_to(page, test_image, key="Shift+Tab", limit=80)
-    page.keyboard.press("ArrowLeft")
-    upload = page.get_by_role("tab", name=re.compile("Upload"))
-    if upload.get_attribute("aria-selected") != "true":
-        page.keyboard.press("Enter")
-    expect(upload).to_have_attribute("aria-selected", "true")
-    wait_for_app(page)  # the tab's content is drawn by a rerun: focus what it drew
+    tab_to(page, page.get_by_role("tab", name=re.compile("Test image")), key="Shift+Tab", limit=80)
+    select_tab(page, "Upload", "ArrowLeft")
     tab_to(page, page.get_by_test_id("stFileUploader").get_by_role("button", name="Upload", exact=True))
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Enter")
@@ -260,8 +259,7 @@ def test_play_a_whole_game_by_keyboard(server, page):
 
     seed = 4242
     played = game.make_game(seed, game.shipped_probabilities(), data.load().y_test)
-    page.goto(f"{server.url}/play?game={seed}")
-    wait_for_app(page)
+    visit(page, server, f"play?game={seed}")
     # the images' alternative texts never give the answer away
     images = page.get_by_test_id("stImage").locator("img")
     expect(images).to_have_count(game.GAME_SIZE)
@@ -284,8 +282,7 @@ def test_a_lesson_by_keyboard_and_its_results(server, page):
     from core import zoo
 
     # the smallest experiment: MLP 128, 1 and 2 epochs on 10,000 images
-    page.goto(f"{server.url}/lessons?lesson=Your+own+experiment&own_arch=mlp_128&own_vary=epochs")
-    wait_for_app(page)
+    visit(page, server, "lessons?lesson=Your+own+experiment&own_arch=mlp_128&own_vary=epochs")
     expect(combobox(page, "Architecture")).to_have_value(zoo.arch_name("mlp_128"))
     expect(combobox(page, "Vary")).to_have_value("epochs")
     tab_to(page, page.get_by_role("button", name="Start the lesson"))
@@ -300,8 +297,7 @@ def test_a_lesson_by_keyboard_and_its_results(server, page):
 
 
 def test_the_teacher_view_unlocked_by_keyboard(server, page):
-    page.goto(f"{server.url}/teacher")
-    wait_for_app(page)
+    visit(page, server, "teacher")
     secret = page.get_by_label("Teacher secret")
     tab_to(page, secret)
     page.keyboard.type(SECRET)
@@ -315,19 +311,13 @@ def test_the_teacher_view_unlocked_by_keyboard(server, page):
 
 
 def test_the_embedding_map_and_two_models_side_by_side(server, page):
-    page.goto(f"{server.url}/inside")
-    wait_for_app(page)
-    map_tab = page.get_by_role("tab", name=re.compile("Embedding map"))
+    visit(page, server, "inside")
     tab_to(page, page.get_by_role("tab", name=re.compile("One image")))
-    page.keyboard.press("ArrowRight")
-    if map_tab.get_attribute("aria-selected") != "true":
-        page.keyboard.press("Enter")
-    wait_for_app(page)
+    select_tab(page, "Embedding map", "ArrowRight")
     expect(page.get_by_text("Drag a box on the map")).to_be_visible(timeout=60_000)
     expect_accessible(page, "/inside, the embedding map")
 
-    page.goto(f"{server.url}/compare")
-    wait_for_app(page)
+    visit(page, server, "compare")
     overlay = combobox(page, "Models to overlay")
     tab_to(page, overlay)
     page.keyboard.type("mlp_128")
