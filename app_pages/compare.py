@@ -35,10 +35,19 @@ if note := glue.vote_note(ranking):
     st.caption(note)
 weak = glue.weak_models(board)
 charted = board[~board["model"].isin(weak)] if len(weak) < len(board) else board
-st.altair_chart(charts.accuracy_bars(charted), width="stretch")
+widgets.chart(
+    charts.accuracy_bars(charted),
+    "Bar chart of each model's test accuracy, best first: "
+    + ", ".join(
+        f"{row.model} {row.accuracy:.2%}" for row in charted.sort_values("accuracy", ascending=False).itertuples()
+    )
+    + ". The leaderboard above holds every number.",
+    None,  # the leaderboard above holds them
+    width="stretch",
+)
 st.caption(
     "The axis starts just below the weakest model shown so that the differences show. "
-    "A black tick marks the accuracy the architecture's source reports; an orange one a target it sets."
+    "A black tick marks the accuracy the architecture's source reports; a purple one a target it sets."
     + (f" Not drawn, near chance (10%): {', '.join(weak)}." if len(weak) < len(board) and weak else "")
 )
 

@@ -24,7 +24,7 @@ indices = data.sample_indices(dataset.y_train, per_class, st.session_state.get(s
 with right:
     for label, row in zip(dataset.class_names, indices, strict=True):
         st.markdown(f"**{label}**")
-        widgets.class_row(dataset.x_train[row])
+        widgets.class_row(dataset.x_train[row], [widgets.training_image_alt(index, label) for index in row])
 
 st.subheader("Class balance")
 counts = pd.DataFrame(
@@ -34,7 +34,14 @@ counts = pd.DataFrame(
         for index, name in enumerate(dataset.class_names)
     ]
 )
-st.altair_chart(charts.class_balance(counts), width="stretch")
+widgets.chart(
+    charts.class_balance(counts),
+    "Grouped bar chart of the images per class in the training and the test split: "
+    "6,000 and 1,000 for every one of the ten classes.",
+    counts.pivot(index="class", columns="split", values="examples").loc[list(dataset.class_names)].reset_index(),
+    name="images per class",
+    width="stretch",
+)
 st.caption("Every class has exactly 6,000 training and 1,000 test images: accuracy is a fair summary here.")
 
 st.subheader("The mean image of each class")
@@ -42,7 +49,13 @@ st.caption(
     "Averaging every training image of a class shows its typical silhouette. Compare Shirt with T-shirt/top and Coat."
 )
 means = data.mean_images(dataset.x_train, dataset.y_train)
-st.image([widgets.crisp(image / 255) for image in means], caption=list(dataset.class_names), width=96, clamp=True)
+st.image(
+    [widgets.crisp(image / 255) for image in means],
+    caption=list(dataset.class_names),
+    width=96,
+    clamp=True,
+    alt=[f"The mean of every {name} training image" for name in dataset.class_names],
+)
 
 st.subheader("Where the data came from")
 st.markdown(

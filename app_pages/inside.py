@@ -25,6 +25,7 @@ with one_image:
         if source == inside.DRAW:
             from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
+            widgets.needs_pointer("**🎲 Test image** and **📁 Upload**")
             st.space("medium")  # the canvas's own toolbar (undo, redo, clear) floats above it
             canvas = st_canvas(
                 stroke_width=22,
@@ -46,11 +47,11 @@ with one_image:
         with why:
             st.markdown(f"#### Why? ({described})")
             predicted = inside.prediction_line(model, image, true_class)
-            inside.explanations(model, parts, image, predicted)
+            inside.explanations(model, parts, image, predicted, described)
         layers, weights = st.columns([3, 2], gap="large")
         with layers:
             st.markdown("#### Activations, layer by layer")
-            inside.activation_grids(parts, image)
+            inside.activation_grids(parts, image, described)
         with weights:
             st.markdown("#### What the first layer learned")
             inside.first_layer(parts)
@@ -66,8 +67,15 @@ with the_map:
         )
         shown = st.slider("Dots drawn (all mistakes, then a sample)", 2_000, 10_000, 3_000, 1_000, key="inside_dots")
         points = inside.map_points(mapped, result, shown)
-        event = st.altair_chart(
-            inside.map_chart(points), on_select="rerun", selection_mode=inside.BRUSH, key="inside_map"
+        event = widgets.chart(
+            inside.map_chart(points),
+            f"Scatter plot of {len(points):,} test images placed by the model's features, coloured by true class, "
+            "misclassified ones as crosses. Drag a box to list the images inside it.",
+            inside.map_numbers(points),
+            name="dots per class",
+            on_select="rerun",
+            selection_mode=inside.BRUSH,
+            key="inside_map",
         )
         region = inside.selected_region(event)
         if region is None:

@@ -5,7 +5,7 @@ import streamlit as st
 from core import data
 from core.predict import preprocess
 from core.understand import selection
-from ui import loaders
+from ui import loaders, widgets
 from ui import predict as glue
 
 st.title("🔮 Predict")
@@ -31,6 +31,7 @@ with source:
         with draw:
             from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
+            widgets.needs_pointer("the **📁 Upload** and **🎲 Test image** tabs")
             left, right = st.columns(2)
             stroke_width = left.slider("Stroke width", 4, 48, 22, key="predict_stroke_width")
             background = right.radio(

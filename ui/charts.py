@@ -11,6 +11,69 @@ import pandas as pd
 
 from core.data import CLASS_NAMES
 
+# -- accessibility -----------------------------------------------------------------------------------
+# Streamlit's chart theme draws axis and legend labels in #808495, 3.7:1 on white: under the 4.5:1 that small
+# text needs (WCAG 1.4.3). Every chart's text is INK instead (16:1), set in its config by ``described``.
+INK = "#1b1f24"
+WHITE, BLACK = "#ffffff", "#000000"
+
+
+def _luminance(color: str) -> float:
+    """WCAG's relative luminance of a #rrggbb colour."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_on(fill: str) -> str:
+    """White or black, whichever reads better on ``fill``: at least 4.58:1 on any colour."""
+    return WHITE if contrast_ratio(WHITE, fill) >= contrast_ratio(BLACK, fill) else BLACK
+
+
+def ink(field: str = "ink") -> alt.Color:
+    """Text coloured by a column of ``text_on`` results. (An explicit identity scale: Streamlit's chart code
+    fails on ``scale=None``.)"""
+    return alt.Color(f"{field}:N", scale=alt.Scale(domain=[WHITE, BLACK], range=[WHITE, BLACK]), legend=None)
+
+
+def blend(start: str, end: str, share: float) -> str:
+    """The colour ``share`` of the way from ``start`` to ``end`` in RGB (as a scale with interpolate="rgb")."""
+    mixed = [
+        round(int(start[i : i + 2], 16) + (int(end[i : i + 2], 16) - int(start[i : i + 2], 16)) * share)
+        for i in (1, 3, 5)
+    ]
+    return "#" + "".join(f"{channel:02x}" for channel in mixed)
+
+
+_READABLE = {
+    "axis": {"labelColor": INK, "titleColor": INK},
+    "legend": {"labelColor": INK, "titleColor": INK},
+    "header": {"labelColor": INK, "titleColor": INK},
+    "title": {"color": INK, "subtitleColor": INK},
+}
+
+
+def described(chart, description: str):
+    """The chart with its text alternative (Vega-Lite's top-level ``description`` becomes the graphic's
+    aria-label) and every label in INK. Takes an Altair chart or a Vega-Lite dict; returns the same kind."""
+    if isinstance(chart, dict):
+        config = {**chart.get("config", {})}
+        for part, colors in _READABLE.items():
+            config[part] = {**config.get(part, {}), **colors}
+        return {**chart, "description": description, "config": config}
+    return (
+        chart.properties(description=description)
+        .configure_axis(**_READABLE["axis"])
+        .configure_legend(**_READABLE["legend"])
+        .configure_header(**_READABLE["header"])
+        .configure_title(**_READABLE["title"])
+    )
+
 
 def confusion_axes(order: list[str]) -> dict:
     """x = predicted class, y = true class, both in class order: shared by every confusion heatmap."""
@@ -23,6 +86,14 @@ def confusion_axes(order: list[str]) -> dict:
         ),
         "y": alt.Y("true:N", sort=order, title="true class", axis=alt.Axis(labelLimit=120, labelOverlap=False)),
     }
+
+
+def cell_grid(cells: pd.DataFrame, values: str) -> pd.DataFrame:
+    """A heatmap's long cells (columns true, predicted, ``values``) as its table: a row per true class, a column
+    per predicted class, both in class order."""
+    order = list(dict.fromkeys(cells["true"]))
+    grid = cells.pivot(index="true", columns="predicted", values=values).loc[order, order]
+    return grid.rename_axis(index="true ↓ / predicted →", columns=None)
 
 
 def class_balance(counts: pd.DataFrame) -> alt.Chart:
@@ -39,6 +110,30 @@ def class_balance(counts: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=260)
     )
+
+
+def curve_numbers(curve: pd.DataFrame, series: str | None = None) -> pd.DataFrame:
+    """Long curves (columns epoch, metric, split, value, and ``series`` when several runs or models share a chart)
+    as the table a screen reader can walk: one row per epoch (and series), a column per split and metric."""
+    rows = curve[curve["split"].isin(["train", "validation"])]
+    index = [series, "epoch"] if series else ["epoch"]
+    table = rows.pivot_table(index=index, columns=["split", "metric"], values="value", aggfunc="last", sort=False)
+    table.columns = [f"{split} {metric}" for split, metric in table.columns]
+    table = table.reset_index()
+    table["epoch"] = table["epoch"].astype(int)
+    return table
+
+
+def curves_description(curve: pd.DataFrame) -> str:
+    """One sentence for a model's loss and accuracy curves: how many epochs, where validation ended."""
+    finished = curve[curve["split"] == "validation"]
+    text = "Line charts of loss and accuracy per epoch, training in blue, validation in orange"
+    if finished.empty:
+        return text + "; no epoch finished yet."
+    last = finished[finished["epoch"] == finished["epoch"].max()].set_index("metric")["value"]
+    accuracy = f"{last['accuracy']:.1%}" if "accuracy" in last else "unknown"
+    loss = f"{last['loss']:.4f}" if "loss" in last else "unknown"
+    return f"{text}. After epoch {int(finished['epoch'].max())}: validation accuracy {accuracy}, loss {loss}."
 
 
 def _metric_y(metric: str, log_loss: bool, full_accuracy: bool) -> alt.Y:
@@ -106,12 +201,13 @@ def lesson_curves(curves: pd.DataFrame, *, log_loss: bool = False, full_accuracy
 def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
     """Horizontal bars, best class on top, probability 0-100%. Columns: class, probability.
 
-    ``highlight`` (a class name, e.g. the true label of a test image) is drawn in green.
+    ``highlight`` (a class name, e.g. the true label of a test image) is drawn in orange and labelled "(true)":
+    colour is never the only sign.
     """
-    frame = scores.assign(kind=["true label" if name == highlight else "class" for name in scores["class"]])
+    frame = _top_k_frame(scores, highlight)
     base = alt.Chart(frame).encode(
         y=alt.Y(
-            "class:N",
+            "label:N",
             sort="-x",  # best first (the data's own order): a sort independent of the data lets top_k_spec reuse it
             title=None,
             axis=alt.Axis(labelOverlap=False, labelLimit=120, labelFontSize=12, ticks=False),
@@ -122,7 +218,8 @@ def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
     bars = base.mark_bar(cornerRadiusEnd=3, height={"band": 0.75}).encode(
         color=alt.Color(
             "kind:N",
-            scale=alt.Scale(domain=["class", "true label"], range=["#1f5fbf", "#2a9d4b"]),
+            # blue and a dark orange: apart for red-green colour blindness; white labels 6.1:1 and 4.8:1 on them
+            scale=alt.Scale(domain=["class", "true label"], range=["#1f5fbf", TRUE_LABEL_COLOR]),
             legend=None,
         )
     )
@@ -141,13 +238,31 @@ def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
 
 
 _SCORES = "scores"
+TRUE_LABEL_COLOR = "#b35900"
+
+
+def _top_k_frame(scores: pd.DataFrame, highlight: str | None) -> pd.DataFrame:
+    """The scores with each bar's kind and axis label: the true label's name says so, not only its colour."""
+    truth = [name == highlight for name in scores["class"]]
+    return scores.assign(
+        kind=["true label" if true else "class" for true in truth],
+        label=[f"{name} (true)" if true else name for name, true in zip(scores["class"], truth, strict=True)],
+    )
+
+
+def top_k_description(scores: pd.DataFrame, model: str, highlight: str | None = None) -> str:
+    ranked = ", ".join(
+        f"{name} {probability:.1%}" for name, probability in zip(scores["class"], scores["probability"], strict=True)
+    )
+    truth = f" The true label is {highlight}." if highlight else ""
+    return f"Bar chart of {model}'s top {len(scores)}: {ranked}.{truth}"
 
 
 @functools.lru_cache(maxsize=len(CLASS_NAMES))
 def _top_k_template(rows: int) -> str:
     """``top_k_bars`` as Vega-Lite JSON for ``rows`` classes, its data left as a named slot."""
     placeholder = pd.DataFrame({"class": list(CLASS_NAMES[:rows]), "probability": [0.0] * rows})
-    spec = top_k_bars(placeholder).to_dict()
+    spec = described(top_k_bars(placeholder), "").to_dict()  # readable labels; each chart gets its own description
     spec.pop("datasets", None)
     spec["data"] = {"name": _SCORES}
     return json.dumps(spec)
@@ -160,7 +275,7 @@ def top_k_spec(scores: pd.DataFrame, highlight: str | None = None) -> dict:
     every rerun (11+ models), which made the charts most of a prediction's server time. The
     template depends only on the number of classes; the scores go in as its one dataset.
     """
-    frame = scores.assign(kind=["true label" if name == highlight else "class" for name in scores["class"]])
+    frame = _top_k_frame(scores, highlight)
     spec = json.loads(_top_k_template(len(frame)))
     spec["datasets"] = {_SCORES: frame}
     return spec
@@ -168,7 +283,8 @@ def top_k_spec(scores: pd.DataFrame, highlight: str | None = None) -> dict:
 
 # -- Compare page ------------------------------------------------------------------------------
 GAIN_COLOR, LOSS_COLOR, NEUTRAL_COLOR = "#1f5fbf", "#d1495b", "#f4f4f4"
-ORIGIN_COLORS = alt.Scale(domain=["shipped", "mine", "class"], range=["#1f5fbf", "#2a9d4b", "#8a94a6"])
+# blue, dark orange and grey: told apart with red-green colour blindness too (green and grey were not)
+ORIGIN_COLORS = alt.Scale(domain=["shipped", "mine", "class"], range=["#1f5fbf", "#c45100", "#8a94a6"])
 
 
 def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
@@ -222,10 +338,10 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
         .encode(
             y=y,
             x=alt.X("published_accuracy:Q", scale=x_scale),
-            # A result the source measured is a solid black tick; a target it only aims at is orange.
+            # A result the source measured is a solid black tick; a target it only aims at is purple.
             color=alt.Color(
                 "source_figure:N",
-                scale=alt.Scale(domain=["published", "target"], range=["#1b1f24", "#e07b00"]),
+                scale=alt.Scale(domain=["published", "target"], range=["#1b1f24", "#7b3fa0"]),
                 title=None,
                 legend=alt.Legend(orient="bottom"),
             ),
@@ -336,8 +452,13 @@ def confusion_difference_heatmap(cells: pd.DataFrame, name_a: str, name_b: str) 
     blue where the change favours B, red where it favours A, white for no change.
     """
     reach = max(int(cells["gain_for_b"].abs().max()), 1)
-    frame = cells.assign(label=[f"{value:+d}" if value else "" for value in cells["change"]])
-    frame = frame.assign(on_dark=frame["gain_for_b"].abs() / reach > 0.6)
+    frame = cells.assign(
+        label=[f"{value:+d}" if value else "" for value in cells["change"]],
+        ink=[
+            text_on(blend(NEUTRAL_COLOR, GAIN_COLOR if gain >= 0 else LOSS_COLOR, abs(gain) / reach))
+            for gain in cells["gain_for_b"]
+        ],
+    )
     base = alt.Chart(frame).encode(
         **confusion_axes(list(cells["true"].drop_duplicates())),
         tooltip=[
@@ -352,12 +473,11 @@ def confusion_difference_heatmap(cells: pd.DataFrame, name_a: str, name_b: str) 
         color=alt.Color(
             "gain_for_b:Q",
             title="in B's favour (− : in A's)",
-            scale=alt.Scale(domain=[-reach, 0, reach], range=[LOSS_COLOR, NEUTRAL_COLOR, GAIN_COLOR]),
+            scale=alt.Scale(
+                domain=[-reach, 0, reach], range=[LOSS_COLOR, NEUTRAL_COLOR, GAIN_COLOR], interpolate="rgb"
+            ),
             legend=alt.Legend(orient="bottom", gradientLength=220, format="+d"),
         )
     )
-    text = base.mark_text(fontSize=11).encode(
-        text="label:N",
-        color=alt.when(alt.datum.on_dark).then(alt.value("white")).otherwise(alt.value("#1b1f24")),
-    )
-    return alt.layer(rects, text).properties(width=500, height=470)
+    text = base.mark_text(fontSize=11).encode(text="label:N", color=ink())
+    return alt.layer(rects, text).resolve_scale(color="independent").properties(width=500, height=470)

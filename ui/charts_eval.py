@@ -8,11 +8,12 @@ import pandas as pd
 
 from core.data import CLASS_NAMES
 from core.understand import evaluation as ev
-from ui.charts import confusion_axes
+from ui.charts import blend, cell_grid, confusion_axes, ink, text_on
 
 CELL_SELECTION = "cell"  # the point-selection parameter the page reads back
 CONFUSION_WIDTH = 480  # pixels, axes included; the page stretches the width to fit its column
 CONFUSION_HEIGHT = 470
+CONFUSION_COLORS = ("#f3f7fc", "#0b3d91")  # lightest to darkest; each number's ink is picked for its cell
 
 
 def percent_label(share: float) -> str:
@@ -46,6 +47,11 @@ def confusion_cells(matrix: np.ndarray, class_names: tuple[str, ...] = CLASS_NAM
     return pd.DataFrame(rows)
 
 
+def confusion_table(cells: pd.DataFrame, *, normalized: bool) -> pd.DataFrame:
+    """The heatmap's numbers as a grid: a row per true class, a column per predicted class."""
+    return cell_grid(cells, "share_label" if normalized else "count_label").replace("", "0")
+
+
 def confusion_heatmap(cells: pd.DataFrame, *, normalized: bool, class_names: tuple[str, ...] = CLASS_NAMES):
     """Clickable heatmap: rows = true class, columns = predicted class.
 
@@ -55,7 +61,8 @@ def confusion_heatmap(cells: pd.DataFrame, *, normalized: bool, class_names: tup
     """
     value, label = ("share", "share_label") if normalized else ("count", "count_label")
     top = float(cells[value].max()) or 1.0
-    cells = cells.assign(on_dark=np.sqrt(cells[value] / top) > 0.55)
+    # Square root: the few dozen mistakes in a cell stay visible beside a diagonal of ~900.
+    cells = cells.assign(ink=[text_on(blend(*CONFUSION_COLORS, np.sqrt(v / top))) for v in cells[value]])
     selection = alt.selection_point(name=CELL_SELECTION, fields=["true", "predicted"], on="click", toggle=False)
     base = alt.Chart(cells).encode(
         **confusion_axes(list(class_names)),
@@ -72,20 +79,24 @@ def confusion_heatmap(cells: pd.DataFrame, *, normalized: bool, class_names: tup
             color=alt.Color(
                 f"{value}:Q",
                 title="share of row" if normalized else "images",
-                # Square root: the few dozen mistakes in a cell stay visible beside a diagonal of ~900.
-                scale=alt.Scale(type="sqrt", domain=[0, top], range=["#f3f7fc", "#0b3d91"]),
+                scale=alt.Scale(type="sqrt", domain=[0, top], range=list(CONFUSION_COLORS), interpolate="rgb"),
                 legend=None,  # every cell prints its own number
             ),
-            opacity=alt.when(selection).then(alt.value(1.0)).otherwise(alt.value(0.35)),
+            # The clicked cell gets a thick outline; the others keep their colour (fading them would put the
+            # numbers on colours they were not picked for).
             strokeWidth=alt.when(selection, empty=False).then(alt.value(3)).otherwise(alt.value(0)),
         )
         .add_params(selection)
     )
     text = base.mark_text(fontSize=11, cursor="pointer").encode(
         text=alt.Text(f"{label}:N"),
-        color=alt.when(alt.datum.on_dark).then(alt.value("white")).otherwise(alt.value("#1b1f24")),
+        color=ink(),
     )
-    return alt.layer(rects, text).properties(width=CONFUSION_WIDTH, height=CONFUSION_HEIGHT)
+    return (
+        alt.layer(rects, text)
+        .resolve_scale(color="independent")
+        .properties(width=CONFUSION_WIDTH, height=CONFUSION_HEIGHT)
+    )
 
 
 def per_class_bars(report: pd.DataFrame) -> alt.Chart:

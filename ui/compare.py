@@ -335,9 +335,16 @@ def curves_section(board: pd.DataFrame, histories: dict[str, dict[str, list[floa
     if curves.empty:
         st.info("None of these models was saved with a training history.", icon="📈")
         return
-    accuracy, loss = st.columns(2, gap="medium")
-    accuracy.altair_chart(charts.model_curves(curves, "accuracy", show_train=show_train), width="stretch")
-    loss.altair_chart(charts.model_curves(curves, "loss", show_train=show_train), width="stretch")
+    for column, metric in zip(st.columns(2, gap="medium"), ("accuracy", "loss"), strict=True):
+        with column:
+            widgets.chart(
+                charts.model_curves(curves, metric, show_train=show_train),
+                f"Line chart of the {metric} per epoch of {', '.join(dict.fromkeys(curves['model']))}, one colour "
+                "per model" + ("; validation solid, training dashed." if show_train else ", on the validation split."),
+                charts.curve_numbers(curves[curves["metric"] == metric], "model"),
+                name=metric,
+                width="stretch",
+            )
     missing = [model_id for model_id in chosen if model_id not in set(curves["model"])]
     note = "Validation curves come from the held-out part of the training set, never from the test set."
     if missing:
@@ -391,11 +398,27 @@ def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
     left, right = st.columns([2, 3], gap="large")
     with left, st.container(key="compare-f1-change"):
         st.markdown("**Per-class F1 change** (B − A)")
-        st.altair_chart(charts.f1_change_bars(compare.f1_change(a, b), name_a, name_b), width="stretch")
+        change = compare.f1_change(a, b)
+        widgets.chart(
+            charts.f1_change_bars(change, name_a, name_b),
+            f"Bar chart of the per-class F1 change from {name_a} (A) to {name_b} (B): "
+            + ", ".join(f"{row['class']} {row.change:+.3f}" for _, row in change.iterrows())
+            + ".",
+            change.rename(columns={"f1_a": f"F1 {name_a}", "f1_b": f"F1 {name_b}", "change": "B − A"}).round(3),
+            name="F1 per class",
+            width="stretch",
+        )
     with right, st.container(key="compare-confusion-difference"):
         st.markdown("**Confusion matrix of B minus A**")
         cells = compare.confusion_difference(a, b)
-        st.altair_chart(charts.confusion_difference_heatmap(cells, name_a, name_b), width="content")
+        widgets.chart(
+            charts.confusion_difference_heatmap(cells, name_a, name_b),
+            f"Heatmap of {name_b}'s confusion matrix minus {name_a}'s, true class by row, predicted by column, "
+            "each cell printing the change; blue in B's favour, red in A's.",
+            charts.cell_grid(cells, "change"),
+            name="B minus A per cell",
+            width="content",
+        )
         st.caption(
             "Each cell prints how many more (+) or fewer (−) test images B puts there than A. Blue is in B's "
             "favour — more right on the diagonal, fewer mistakes off it — red in A's. Hover for both counts."

@@ -23,6 +23,7 @@ THUMBNAIL_SCALE = 3  # 28 px -> 84 px, nearest neighbour (crisp pixels)
 LABELLED_THUMBNAIL_SCALE = 4  # 112 px: room for a "true → predicted" caption
 INSPECTOR_SCALE = 4  # 28 px -> 112 px
 ANY = "Any"
+CELL_TRUE_KEY, CELL_PREDICTED_KEY = "evaluate_cell_true", "evaluate_cell_predicted"  # the open cell, by keyboard too
 
 
 # -- choosing and loading a model -------------------------------------------------------------
@@ -167,6 +168,14 @@ def gallery(
         [ev.grayscale_rgb(images[index], scale) for index in shown["index"]],
         caption=[caption(row) for row in shown.itertuples()],
         width=28 * scale,  # the image's own size: no browser resampling, crisp pixels
+        alt=[
+            widgets.test_image_alt(
+                row.index,
+                f"a {CLASS_NAMES[row.true]} predicted as {CLASS_NAMES[row.predicted]} "
+                f"({charts_eval.percent_label(row.confidence)} sure)",
+            )
+            for row in shown.itertuples()
+        ],
     )
 
 
@@ -180,6 +189,18 @@ def selected_cell(event) -> tuple[int, int] | None:
         return CLASS_NAMES.index(point["true"]), CLASS_NAMES.index(point["predicted"])
     except (KeyError, ValueError):
         return None
+
+
+def _open_clicked_cell(chart_key: str) -> None:
+    """A click on the matrix sets the two cell pickers: they, not the click, say which cell is open."""
+    cell = selected_cell(st.session_state.get(chart_key))
+    if cell is not None:
+        st.session_state[CELL_TRUE_KEY], st.session_state[CELL_PREDICTED_KEY] = (CLASS_NAMES[i] for i in cell)
+
+
+def _picked_cell() -> tuple[int, int] | None:
+    true, predicted = st.session_state.get(CELL_TRUE_KEY), st.session_state.get(CELL_PREDICTED_KEY)
+    return None if true is None or predicted is None else (CLASS_NAMES.index(true), CLASS_NAMES.index(predicted))
 
 
 @st.fragment
@@ -196,20 +217,32 @@ def confusion_section(model_id: str, result: ev.Evaluation, images: np.ndarray) 
     chart = charts_eval.confusion_heatmap(cells, normalized=mode == "Row-normalized")
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        event = st.altair_chart(
+        widgets.chart(
             chart,
-            on_select="rerun",
+            "Confusion matrix: true class by row, predicted class by column, each cell printing its "
+            + ("share of the row." if mode == "Row-normalized" else "number of test images.")
+            + " Click a cell, or pick its classes beside it, to see its images.",
+            charts_eval.confusion_table(cells, normalized=mode == "Row-normalized"),
+            name="the confusion matrix",
+            on_select=lambda: _open_clicked_cell(f"confusion-{model_id}"),
             selection_mode=charts_eval.CELL_SELECTION,
             key=f"confusion-{model_id}",
             width="stretch",  # fits its column at any page width, never spills under the gallery
-            alt="Confusion matrix: true class by row, predicted class by column. Click a cell to see its images.",
         )
-        st.caption("Rows are the true class, columns what the model predicted. **Click a cell** to see its images.")
+        st.caption(
+            "Rows are the true class, columns what the model predicted. **Click a cell** to see its images; "
+            "without a mouse, pick its row and column in the two boxes beside the matrix."
+        )
     with right, st.container(key="cell-gallery"):
-        cell = selected_cell(event)
+        row, column = st.columns(2)
+        row.selectbox("Row: true class", CLASS_NAMES, index=None, placeholder="Pick a class", key=CELL_TRUE_KEY)
+        column.selectbox(
+            "Column: predicted class", CLASS_NAMES, index=None, placeholder="Pick a class", key=CELL_PREDICTED_KEY
+        )
+        cell = _picked_cell()
         if cell is None:
             worst = ev.top_confusions(result.confusion, 1)
-            hint = "Click any cell of the matrix to see exactly those test images."
+            hint = "Click any cell of the matrix, or pick its row and column above, to see exactly those test images."
             if len(worst):
                 true, predicted, count = (int(worst.at[0, name]) for name in ("true", "predicted", "count"))
                 hint += (
@@ -261,7 +294,12 @@ def report_section(result: ev.Evaluation, model_id: str) -> None:
         on_click="ignore",
     )
     st.caption("Click a column header to sort. A class's recall is its accuracy: the share of its images found.")
-    st.altair_chart(charts_eval.per_class_bars(result.report), width="stretch")
+    widgets.chart(
+        charts_eval.per_class_bars(result.report),
+        "Bar chart of each class's accuracy (recall) and F1, worst F1 first; the table above holds the numbers.",
+        None,  # the report table above holds them
+        width="stretch",
+    )
 
 
 @st.fragment
@@ -356,6 +394,11 @@ def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: n
                 ev.difference_rgb(means[first], means[second], INSPECTOR_SCALE),
             ],
             caption=[name_a, name_b, f"{name_a} − {name_b}"],
+            alt=[
+                f"The mean {name_a} training image",
+                f"The mean {name_b} training image",
+                f"Their difference: red where {name_a} is brighter on average, blue where {name_b} is",
+            ],
         )
         st.caption(f"Difference: red where {name_a} is brighter on average, blue where {name_b} is.")
 
@@ -409,6 +452,11 @@ def pair_inspector(model_id: str, stamp: float, result: ev.Evaluation, images: n
                         ],
                         caption=[f"test #{row.index}", f"why {CLASS_NAMES[explained_class[offset + position]]}"],
                         width=28 * INSPECTOR_SCALE,
+                        alt=[
+                            widgets.test_image_alt(row.index, f"a {true_name} predicted as {predicted_name}"),
+                            f"Saliency of test image #{row.index:,} for "
+                            f"{CLASS_NAMES[explained_class[offset + position]]}: the brighter, the more a pixel sways it",
+                        ],
                     )
                     words.markdown(_top3_markdown(result.probabilities[row.index], row.true))
             offset += len(frame)
@@ -420,7 +468,12 @@ def curves_section(artifact: store.Artifact) -> None:
     if curve.empty:
         st.info("This model was saved without a training history.", icon="📈")
     else:
-        st.altair_chart(charts.training_curves(curve))
+        widgets.chart(
+            charts.training_curves(curve),
+            charts.curves_description(curve),
+            charts.curve_numbers(curve),
+            name="loss and accuracy per epoch",
+        )
         st.caption(
             f"{meta.epochs_run} epoch(s) in {meta.train_seconds:.0f} s. Validation curves come from the "
             "held-out part of the training set, never from the test set."

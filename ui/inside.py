@@ -82,19 +82,26 @@ def prediction_line(model, image: np.ndarray, true_class: int | None) -> int:
     return ranked[0][0]
 
 
-def explanations(model, parts: ins.Anatomy, image: np.ndarray, predicted: int) -> None:
-    """The image, its saliency (as on Evaluate) and, for CNNs, Grad-CAM, all for the predicted class."""
+def explanations(model, parts: ins.Anatomy, image: np.ndarray, predicted: int, described: str) -> None:
+    """The image, its saliency (as on Evaluate) and, for CNNs, Grad-CAM, all for the predicted class.
+
+    ``described`` names the image ("test image #7,637", "your drawing") for the alternative texts.
+    """
     scale = 6
+    name, described = CLASS_NAMES[predicted], described.replace("`", "")
     pictures = [ev.grayscale_rgb(image, scale)]
     captions = ["what the model sees"]
+    alts = [f"{described[:1].upper()}{described[1:]} as the model sees it, 28×28 pixels"]
     saliency = ev.saliency_maps(model, image[None], [predicted])[0]
     pictures.append(ev.saliency_overlay(image, saliency, factor=scale))
     captions.append("saliency (SmoothGrad): single pixels")
+    alts.append(f"Saliency of {described} for {name}: the brighter, the more a pixel sways the model")
     if parts.convolutions:
         cam = ins.grad_cam(parts, image[None], [predicted])[0]
         pictures.append(ev.saliency_overlay(image, cam, factor=scale))
         captions.append("Grad-CAM: regions of the last convolution")
-    st.image(pictures, caption=captions, width=28 * scale)
+        alts.append(f"Grad-CAM of {described} for {name}: the regions the decision rests on")
+    st.image(pictures, caption=captions, width=28 * scale, alt=alts)
     if parts.convolutions:
         st.caption(
             f"Both explain **{CLASS_NAMES[predicted]}**. Saliency asks which single pixels would change the score most; "
@@ -105,8 +112,9 @@ def explanations(model, parts: ins.Anatomy, image: np.ndarray, predicted: int) -
         st.caption("Grad-CAM needs convolution maps; an MLP has none, so only the pixel saliency is shown.")
 
 
-def activation_grids(parts: ins.Anatomy, image: np.ndarray) -> None:
+def activation_grids(parts: ins.Anatomy, image: np.ndarray, described: str) -> None:
     """Each block's output: conv maps as a grid, strongest first; dense units as a strip."""
+    described = described.replace("`", "")  # an upload's name is in code style in the heading; not when read aloud
     maps = ins.activations(parts, image)
     if parts.mirrored:
         st.caption("This model averages its answer over the image and its mirror; shown: the image as it is.")
@@ -121,12 +129,18 @@ def activation_grids(parts: ins.Anatomy, image: np.ndarray) -> None:
                 f"**{number}. Convolution `{block.name}`**: {values.shape[2]} maps of {height}×{values.shape[1]}"
                 + (f"; the {MAPS_SHOWN} strongest" if values.shape[2] > MAPS_SHOWN else ", strongest first")
             )
-            st.image(ev.grayscale_rgb(mosaic * 255, scale))
+            st.image(
+                ev.grayscale_rgb(mosaic * 255, scale),
+                alt=f"The {len(ordered)} strongest maps of convolution {block.name} for {described}, brightest most active",
+            )
         else:
             st.markdown(f"**{number}. Dense `{block.name}`**: {values.shape[0]} units, most active first")
             ordered = np.sort(values)[::-1]
             strip = ins.normalized(ordered)[None, :]
-            st.image(ev.grayscale_rgb(np.repeat(strip, 12, axis=0) * 255, 2))
+            st.image(
+                ev.grayscale_rgb(np.repeat(strip, 12, axis=0) * 255, 2),
+                alt=f"The {values.shape[0]} units of dense layer {block.name} for {described}, most active (brightest) first",
+            )
             st.caption(f"{int((values > 0).sum())} of {values.shape[0]} units are active (above zero).")
 
 
@@ -135,7 +149,10 @@ def first_layer(parts: ins.Anatomy) -> None:
     if parts.blocks[0].kind == "conv":
         st.markdown(f"**The first convolution's {len(weights)} filters** ({weights.shape[1]}×{weights.shape[2]})")
         st.caption("Red: positive weights, blue: negative. Each filter slides over the image looking for this pattern.")
-        st.image(_weight_mosaic(weights, scale=10))
+        st.image(
+            _weight_mosaic(weights, scale=10),
+            alt=f"The {len(weights)} filters of the first convolution: red positive weights, blue negative",
+        )
         return
     strongest = np.argsort(-np.abs(weights).reshape(len(weights), -1).sum(axis=1))[:TEMPLATES_SHOWN]
     st.markdown(
@@ -145,7 +162,10 @@ def first_layer(parts: ins.Anatomy) -> None:
         "Each unit multiplies every pixel by a weight and adds them up. Red pixels push it up, blue pull it down: "
         "you can often see the outline of a garment (or the gap between two) it looks for."
     )
-    st.image(_weight_mosaic(weights[strongest], scale=2))
+    st.image(
+        _weight_mosaic(weights[strongest], scale=2),
+        alt=f"The weights of the {len(strongest)} strongest units of the first dense layer: red positive, blue negative",
+    )
 
 
 def _weight_mosaic(weights: np.ndarray, scale: int) -> np.ndarray:
@@ -196,6 +216,14 @@ def map_points(mapped: ins.Embedding, result: ev.Evaluation, shown: int, seed: i
     urls = thumbnails()
     points["image"] = [urls[index] for index in points["index"]]
     return points
+
+
+def map_numbers(points: pd.DataFrame) -> pd.DataFrame:
+    """What the map draws, counted: per true class, its dots and how many of them are mistakes."""
+    counts = points.groupby("true", sort=False)["outcome"].agg(
+        dots="size", misclassified=lambda o: (o == "wrong").sum()
+    )
+    return counts.reindex([name for name in CLASS_NAMES if name in counts.index]).reset_index()
 
 
 def map_chart(points: pd.DataFrame) -> alt.Chart:

@@ -10,7 +10,7 @@ from core.data import CLASS_NAMES
 from core.models import store
 from core.understand import evaluation as ev
 from core.understand import label_issues
-from ui import charts_eval
+from ui import charts_eval, widgets
 
 ANY = "any"
 ANY_CLASS_CHOICES = [ANY, *CLASS_NAMES]
@@ -72,4 +72,8 @@ def gallery(images: np.ndarray, shown: pd.DataFrame, total: int) -> None:
             for row in shown.itertuples()
         ],
         width=28 * SCALE * 2,
+        alt=[
+            widgets.training_image_alt(row.index, CLASS_NAMES[row.given]) + f", perhaps a {CLASS_NAMES[row.suggested]}"
+            for row in shown.itertuples()
+        ],
     )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.models import zoo
 from core.training import estimate, jobs, lessons
-from ui import charts, identity
+from ui import charts, identity, widgets
 from ui import training as live
 
 OWN_TITLE = "Your own experiment"
@@ -103,7 +103,13 @@ def side_by_side(group: list[jobs.TrainingJob], options: dict) -> None:
         ]
     )
     if not curves.empty:
-        st.altair_chart(charts.lesson_curves(curves, **options))
+        widgets.chart(
+            charts.lesson_curves(curves, **options),
+            "Line charts of loss and accuracy per epoch of every run of the lesson, one colour per run "
+            f"({', '.join(dict.fromkeys(curves['run']))}); validation solid, training dashed.",
+            charts.curve_numbers(curves, "run"),
+            name="every run's loss and accuracy per epoch",
+        )
 
 
 @st.fragment(run_every=2.0)

@@ -30,6 +30,11 @@ def image_label(position: int) -> str:
     return f"Image {position + 1}"
 
 
+def image_alt(position: int) -> str:
+    """An image's alternative text: which puzzle it is, never what it shows (that would give the answer away)."""
+    return f"Puzzle image {position + 1} of {game.GAME_SIZE}"
+
+
 def _probability_stamps() -> tuple[tuple[str, float], ...]:
     """(file, time) of every shipped model's cached probabilities: the cache key of ``probabilities``."""
     files = sorted(store.SHIPPED_DIR.glob(f"*/{store.PROBABILITIES_FILE}"))
@@ -77,7 +82,12 @@ def answer_grid(played: game.Game, images: np.ndarray) -> bool:
                 if position >= len(played):
                     break
                 with column, st.container(border=True):
-                    st.image(widgets.crisp(images[played.indices[position]], 4), width=112, clamp=True)
+                    st.image(
+                        widgets.crisp(images[played.indices[position]], 4),
+                        width=112,
+                        clamp=True,
+                        alt=image_alt(position),
+                    )
                     st.selectbox(
                         image_label(position),
                         range(len(CLASS_NAMES)),
@@ -126,7 +136,8 @@ def score_bars(table: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "kind:N",
                 title=None,
-                scale=alt.Scale(domain=["you", "model", "people"], range=["#e45756", "#4c78a8", "#54a24b"]),
+                # orange, blue, grey: apart with red-green colour blindness too (these were red and green)
+                scale=alt.Scale(domain=["you", "model", "people"], range=["#c45100", "#1f5fbf", "#6b6d6f"]),
             ),
             tooltip=["player", "correct", alt.Tooltip("accuracy:Q", format=".0%")],
         )
@@ -142,7 +153,14 @@ def show_scores(board: list[game.Score]) -> None:
     left.metric("Your score", f"{you.correct:.0f}/{you.total}")
     right.metric("Models you beat", f"{beaten} of {len(models)}")
     table = score_table(board)
-    st.altair_chart(score_bars(table), width="stretch")
+    widgets.chart(
+        score_bars(table),
+        "Bar chart of each player's share right on this game: "
+        + ", ".join(f"{row.player} {row.accuracy:.0%}" for row in table.itertuples())
+        + ". The table below holds the numbers.",
+        None,  # the table below holds them
+        width="stretch",
+    )
     st.dataframe(
         table.drop(columns="kind"),
         hide_index=True,
@@ -173,4 +191,5 @@ def show_mistakes(board: list[game.Score], played: game.Game, images: np.ndarray
                 ],
                 width=120,
                 clamp=True,
+                alt=[image_alt(position) for position in item.wrong],  # the caption says the answer and the truth
             )

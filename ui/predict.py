@@ -15,7 +15,7 @@ from core.models import store
 from core.predict import inference, novelty, preprocess
 from core.understand import evaluation as ev
 from core.understand import selection, vote
-from ui import charts, identity, loaders
+from ui import charts, identity, loaders, widgets
 from ui import evaluate as ev_ui
 
 CANVAS_KEY = "predict_canvas"  # plus a generation number: a new key remounts an empty canvas
@@ -174,6 +174,10 @@ def show_steps(prepared: preprocess.Preprocessed) -> None:
         [_framed(step) for step in prepared.steps],
         caption=[step.name for step in prepared.steps],
         width=112,
+        alt=[
+            f"Step {number} of {len(prepared.steps)}: {step.name}"
+            for number, step in enumerate(prepared.steps, start=1)
+        ],
     )
     facts = [prepared.description]
     if prepared.inverted:
@@ -258,7 +262,13 @@ def show_predictions(
                 st.markdown(f"**{prediction.display_name}**")
                 if prediction.model_id == vote.VOTE_ID and vote_note:
                     st.caption(vote_note)
-                st.vega_lite_chart(charts.top_k_spec(_scores_frame(prediction), highlight=true_label), width="stretch")
+                scores = _scores_frame(prediction)
+                widgets.chart(
+                    charts.top_k_spec(scores, highlight=true_label),
+                    charts.top_k_description(scores, prediction.display_name, true_label),
+                    scores.assign(probability=[f"{p:.1%}" for p in scores["probability"]]),
+                    width="stretch",
+                )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

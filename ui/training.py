@@ -106,7 +106,13 @@ def show_progress(progress: jobs.Progress, options: dict | None = None) -> None:
     for col, (label, logs, key, fmt) in zip(cols, shown, strict=True):
         col.metric(label, fmt.format(logs[key]) if key in logs else "–")
     if progress.curve:
-        st.altair_chart(charts.training_curves(pd.DataFrame(progress.curve), **(options or {})))
+        curve = pd.DataFrame(progress.curve)
+        widgets.chart(
+            charts.training_curves(curve, **(options or {})),
+            charts.curves_description(curve),
+            charts.curve_numbers(curve),
+            name="loss and accuracy per epoch",
+        )
 
 
 @st.fragment(run_every=2.0)
@@ -178,6 +184,8 @@ def settings_form(spec: zoo.ModelSpec, job: jobs.TrainingJob | None) -> tuple[zo
     settings, read-only (unbound, so the learner's link keeps their own)."""
     busy = job is not None and not job.finished
     values = _state_of(job.hp, job.model_name) if busy else _defaults_state(spec)
+    if busy:
+        widgets.readable_when_disabled()
 
     def widget(kind, label: str, key: str, *args, **kwargs):
         if busy:
@@ -291,11 +299,18 @@ def show_watch(progress: jobs.Progress, dataset) -> None:
     indices = jobs.watched_indices(dataset.y_test)
     when = "before training" if progress.watch_epoch == 0 else f"after epoch {progress.watch_epoch}"
     st.markdown(f"**Watch it learn**: the same twelve test images, {when}")
-    captions = []
+    captions, alts = [], []
     for index, (predicted, confidence) in zip(indices, progress.watch, strict=True):
-        mark = "✅" if predicted == dataset.y_test[index] else "❌"
-        captions.append(f"{mark} {CLASS_NAMES[predicted]} {confidence:.0%}")
-    st.image([widgets.crisp(dataset.x_test[i]) for i in indices], caption=captions, width=84, clamp=True)
+        right = predicted == dataset.y_test[index]
+        captions.append(f"{'✅' if right else '❌'} {CLASS_NAMES[predicted]} {confidence:.0%}")
+        alts.append(
+            widgets.test_image_alt(
+                index,
+                f"a {CLASS_NAMES[dataset.y_test[index]]}: the model says {CLASS_NAMES[predicted]} "
+                f"({confidence:.0%}), {'right' if right else 'wrong'}",
+            )
+        )
+    st.image([widgets.crisp(dataset.x_test[i]) for i in indices], caption=captions, width=84, clamp=True, alt=alts)
 
 
 def show_outcome(progress: jobs.Progress) -> None:

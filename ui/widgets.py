@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core import data
 from core.models import store
-from ui import loaders
+from ui import charts, loaders
 
 
 def require_dataset() -> data.FashionMNIST:
@@ -27,14 +28,62 @@ def require_dataset() -> data.FashionMNIST:
         st.stop()
 
 
+def chart(figure, description: str, numbers: pd.DataFrame | None, *, name: str = "", **options):
+    """A chart with its text alternative: ``description`` for screen readers (its accessible name) and, on request,
+    ``numbers``, the figures it draws as a table (None where the page already shows them beside it).
+
+    ``figure`` is an Altair chart or a Vega-Lite dict; ``options`` go to st.altair_chart / st.vega_lite_chart
+    (width, key, on_select, ...). Returns what they return (the selection, for a chart with one).
+    """
+    figure = charts.described(figure, description)
+    shown = st.vega_lite_chart(figure, **options) if isinstance(figure, dict) else st.altair_chart(figure, **options)
+    if numbers is not None:
+        with st.expander(f"🔢 Show the numbers{f': {name}' if name else ''}"):
+            st.table(numbers)
+    return shown
+
+
+# Streamlit fades a disabled widget's text to 40% of the text colour: 2.7:1 on white. WCAG exempts inactive
+# controls, but a running run's settings (Train) are there to be read: this darker grey is 8.6:1 and still
+# reads as "not editable". Scoped to element containers holding a disabled control (Chromium's :has).
+_DISABLED_TEXT = "#4a4d52"
+_READABLE_WHEN_DISABLED = f"""<style>
+[data-testid="stElementContainer"]:has(:disabled, [aria-disabled="true"])
+  :is([data-testid="stWidgetLabel"] p, input, [data-baseweb="select"] div, [data-testid^="stSlider"] div) {{
+    color: {_DISABLED_TEXT} !important;
+    -webkit-text-fill-color: {_DISABLED_TEXT} !important;
+}}
+</style>"""
+
+
+def readable_when_disabled() -> None:
+    """Disabled widgets on this page keep readable text (see _READABLE_WHEN_DISABLED)."""
+    st.html(_READABLE_WHEN_DISABLED)
+
+
+def needs_pointer(alternatives: str) -> None:
+    """Above a drawing canvas: it needs a pointer, and where a keyboard gets the same."""
+    st.caption(f"✋ Drawing needs a mouse, a pen or a finger. Without one, {alternatives} work with a keyboard alone.")
+
+
 def crisp(image: np.ndarray, scale: int = 3) -> np.ndarray:
     """Nearest-neighbour upscaling, so the browser shows square pixels instead of a blur."""
     return np.repeat(np.repeat(np.asarray(image), scale, axis=0), scale, axis=1)
 
 
-def class_row(images, width: int = 56) -> None:
-    """A row of small grayscale 28x28 images with crisp pixels."""
-    st.image([crisp(image) for image in images], width=width, clamp=True)
+def class_row(images, alt: list[str], width: int = 56) -> None:
+    """A row of small grayscale 28x28 images with crisp pixels, each with its alternative text."""
+    st.image([crisp(image) for image in images], width=width, clamp=True, alt=alt)
+
+
+def training_image_alt(index: int, label: str) -> str:
+    """What a screen reader says for a training image: which one and its given label."""
+    return f"Training image #{index:,}, labelled {label}"
+
+
+def test_image_alt(index: int, detail: str = "") -> str:
+    """What a screen reader says for a test image: which one, and what the page shows it for."""
+    return f"Test image #{index:,}" + (f", {detail}" if detail else "")
 
 
 def resend(*keys: str) -> None:
