@@ -6,7 +6,7 @@ from ui import bring, runs, widgets
 
 st.title("📥 Bring your own model")
 st.caption(
-    "The notebooks each end with `model.save(...)`. Upload that file: the Studio loads it in safe mode, measures "
+    "The notebooks each end with model.save(...). Upload that file: the Studio loads it in safe mode, measures "
     "which input, pixel scale and output it has, evaluates it on the 10,000 test images and keeps it as one of "
     "your runs, on every page."
 )
