@@ -21,6 +21,7 @@ from core.data import CLASS_NAMES, IMAGE_SIDE
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 LR_SCHEDULES = ("constant", "exponential", "cosine", "plateau")
 TRAIN_SIZE = 60_000
+AUGMENTATIONS = ("shift", "flip", "erase")  # what ``augment`` may apply while training, in this order
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class ModelSpec:
     published_accuracy: float | None = None  # test accuracy the source reports, 0-1
     published_is_target: bool = False  # the source states a goal (">= 90%"), not a result it measured
     mirror_average: bool = False  # saved model averages its answers on the image and its mirror
+    # What ``augment`` applies for this architecture. An MLP has no notion of "the same stroke,
+    # moved": to notebook 001's small one every shifted image is a new pattern, so it only flips.
+    augmentation: tuple[str, ...] = AUGMENTATIONS
 
 
 def _dense_stack(units: tuple[int, ...], dropout_after: tuple[int, ...] = ()) -> Body:
@@ -225,6 +229,7 @@ _SPECS = (
         has_dropout=True,
         published_accuracy=0.90,
         published_is_target=True,
+        augmentation=("flip",),
     ),
     ModelSpec(
         "mlp_512_256_128_dropout",
@@ -330,20 +335,22 @@ def get_spec(key: str) -> ModelSpec:
         raise ValueError(f"unknown architecture {key!r}; choose one of: {', '.join(ZOO)}") from None
 
 
+_AUGMENTATION_LAYERS: dict[str, Callable[[], layers.Layer]] = {
+    "shift": lambda: layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
+    "flip": lambda: layers.RandomFlip("horizontal"),
+    # Random erasing (Zhong et al. 2017): half the images lose a patch, so the
+    # model cannot lean on one telltale region (a collar, a sleeve).
+    "erase": lambda: layers.RandomErasing(factor=0.5, scale=(0.02, 0.2), fill_value=0.0, value_range=(0, 1)),
+}
+
+
 def build(spec: ModelSpec, hp: Hyperparameters | None = None) -> keras.Model:
     """Build (uncompiled) the architecture for these hyperparameters."""
     hp = hp or spec.defaults
     preamble: list[layers.Layer] = [layers.Rescaling(1 / 255)] if hp.normalize else []
     if hp.augment:
         # Active only while training; a no-op at inference. Shifts need a channel axis.
-        preamble += [
-            *_as_image(),
-            layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
-            layers.RandomFlip("horizontal"),
-            # Random erasing (Zhong et al. 2017): half the images lose a patch, so the
-            # model cannot lean on one telltale region (a collar, a sleeve).
-            layers.RandomErasing(factor=0.5, scale=(0.02, 0.2), fill_value=0.0, value_range=(0, 1)),
-        ]
+        preamble += [*_as_image(), *(_AUGMENTATION_LAYERS[kind]() for kind in spec.augmentation)]
     return keras.Sequential(
         [
             keras.Input((IMAGE_SIDE, IMAGE_SIDE), name="pixels"),
