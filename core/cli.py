@@ -192,7 +192,9 @@ def add_train_settings(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--validation-split", type=float)
     parser.add_argument("--patience", dest="early_stopping_patience", type=int, help="early stopping (0 = off)")
     parser.add_argument("--no-normalize", action="store_true", help="feed raw 0-255 pixels (see why it matters)")
-    parser.add_argument("--augment", action="store_true", help="random shifts, flips and erased patches")
+    parser.add_argument(
+        "--augment", action="store_true", help="random shifts, flips and erased patches (mlp_256_128_64_bn: flips only)"
+    )
     parser.add_argument("--subset", type=int, help="train on this many examples")
     parser.add_argument("--seed", type=int)
 

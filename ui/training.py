@@ -245,7 +245,14 @@ def settings_form(spec: zoo.ModelSpec, job: jobs.TrainingJob | None) -> tuple[zo
                 st.toggle, "Normalize pixels to 0-1", "normalize", help="Switch off to see why it matters."
             )
         with c4:
-            augment = widget(st.toggle, "Augment (shift, flip, erase)", "augment")
+            augment = widget(
+                st.toggle,
+                "Augment (shift, flip, erase)",
+                "augment",
+                help=None
+                if spec.augmentation == zoo.AUGMENTATIONS
+                else f"This architecture takes only: {', '.join(spec.augmentation)} (a small MLP learns worse from shifts).",
+            )
         name = widget(
             st.text_input,
             "Model name",

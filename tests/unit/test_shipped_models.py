@@ -78,12 +78,13 @@ def test_shipped_models_are_what_start_with_the_defaults_gives(folder):
 
 
 # The issue's targets: our CNN at least 94.5% with under 1M parameters; the classroom preset at
-# least 90% (its training time, under 60 s on a 2-core CPU, is a benchmark: bench/results/zoo.md).
-TARGETS = {"studio_cnn": 0.945, "cnn_quick": 0.90}
+# least 90% (its training time, under 60 s on a 2-core CPU, is a benchmark: bench/results/zoo.md);
+# notebook 001's MLP at the notebook's own target, 90% (issue 28).
+TARGETS = {"studio_cnn": 0.945, "cnn_quick": 0.90, "mlp_256_128_64_bn": 0.90}
 
 
 @pytest.mark.parametrize(("key", "target"), TARGETS.items())
-def test_our_models_reach_their_targets(key, target):
+def test_models_reach_their_targets(key, target):
     artifact = store.read_artifact(store.SHIPPED_DIR / key, shipped=True)
     assert artifact.ok, f"{key} is not shipped: {artifact.error}"
     assert artifact.meta.test_accuracy >= target

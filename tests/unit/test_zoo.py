@@ -131,3 +131,13 @@ def test_mirror_average_is_the_mean_over_the_image_and_its_mirror(tmp_path):
     reloaded = keras.saving.load_model(tmp_path / "mirrored.keras", compile=False, safe_mode=True)
     np.testing.assert_allclose(np.asarray(reloaded(x)), expected, atol=1e-6)
     assert zoo.ZOO["studio_cnn"].mirror_average and not spec.mirror_average
+
+
+def test_augment_applies_what_the_architecture_takes():
+    """Shifts, flips and erasing, except for notebook 001's MLP: flips only (a shifted image is a new pattern to it)."""
+    layer_of = {"shift": "RandomTranslation", "flip": "RandomFlip", "erase": "RandomErasing"}
+    for key, spec in zoo.ZOO.items():
+        model = zoo.build(spec, replace(spec.defaults, augment=True))
+        kinds = [type(layer).__name__ for layer in model.layers if type(layer).__name__.startswith("Random")]
+        assert kinds == [layer_of[kind] for kind in spec.augmentation]
+        assert spec.augmentation == (("flip",) if key == "mlp_256_128_64_bn" else zoo.AUGMENTATIONS)
