@@ -21,8 +21,10 @@ def caps() -> importing.Caps:
 def import_form(dataset) -> None:
     """A .keras or .h5 file, an optional name, Import: one run more, or one sentence why not."""
     limits = caps()
+    upload_mb = st.get_option("server.maxUploadSize")  # Streamlit refuses bigger uploads before the import sees them
     st.caption(
-        f"At most {limits.max_bytes / 1e6:,.0f} MB ({importing.ENV_MAX_IMPORT_MB}), {limits.max_params:,} parameters"
+        f"At most {min(limits.max_bytes / 1e6, upload_mb):,.0f} MB here (the import's cap, {importing.ENV_MAX_IMPORT_MB}, "
+        f"is {limits.max_bytes / 1e6:,.0f} MB; this server's uploads stop at {upload_mb} MB), {limits.max_params:,} parameters"
         f" ({importing.ENV_MAX_IMPORT_PARAMS}) and {limits.max_seconds:,.0f} s to evaluate"
         f" ({importing.ENV_MAX_IMPORT_SECONDS}). Built-in Keras layers only: nothing in the file runs as code."
     )
