@@ -109,6 +109,13 @@ with results:
         heading.markdown("#### Predictions")
         top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k", bind="query-params")
         predictions = predictor.predict(prepared.image, top_k)
-        glue.show_garment_doubts(prepared, predictions)
-        answers, vote_note = glue.with_vote(predictions, asked, top_k)
-        glue.show_predictions(answers, true_label, weak=selection.weak_ids(asked), vote_note=vote_note)
+        verdict = glue.garment_verdict(prepared, predictions)
+        glue.show_verdict(verdict)  # a picture of no garment is told so first
+        answers = glue.answers(predictions, asked, top_k)
+        weak = selection.weak_ids(asked)
+        if verdict.garment:
+            glue.show_lead(answers, true_label)
+            glue.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)
+        else:
+            with st.expander("What the models guess anyway (each must answer one of its ten classes)"):
+                glue.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)

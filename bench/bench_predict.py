@@ -5,7 +5,7 @@
 Each timed call is what the Predict page does for one image: ``preprocess.preprocess(bytes)``
 (decode, flatten, fit and remove the background, find the object, crop, square, resize), then
 ``Predictor.predict`` (one traced TensorFlow function running every model), then the "not a
-garment" check (``inference.garment_doubts``). Inputs: a canvas drawing as the canvas sends
+garment" check (``inference.garment_verdict``). Inputs: a canvas drawing as the canvas sends
 it, a shop photo, a 12-megapixel phone JPEG and a 28x28 PNG. For comparison it also times the
 slow ways: ``model.predict`` per model and a direct ``model(x)`` per model. With ``--zoo`` (the
 default) the same is measured for all eleven zoo architectures (untrained weights: the compute is
@@ -30,7 +30,9 @@ from PIL import Image, ImageDraw  # noqa: E402
 
 from core import data  # noqa: E402
 from core.models import store, zoo  # noqa: E402
-from core.predict import inference, photo_set, preprocess  # noqa: E402
+from core.predict import garment_check, inference, photo_set, preprocess  # noqa: E402
+
+CHECK = garment_check.GarmentCheck.load()  # the shipped check, as the page uses it
 
 RESULTS = Path(__file__).parent / "results" / "predict.md"
 
@@ -90,7 +92,7 @@ def inputs(dataset: data.FashionMNIST) -> dict[str, bytes]:
 def answer(predictor: inference.Predictor, payload: bytes) -> tuple[str, ...]:
     """What the page does for one upload: preprocess, every model's top-3, the "not a garment" check."""
     prepared = preprocess.preprocess(payload)
-    return inference.garment_doubts(prepared, predictor.predict(prepared.image, 3))
+    return inference.garment_verdict(prepared, predictor.predict(prepared.image, 3), CHECK).lines
 
 
 def measure(label: str, models: list[inference.NamedModel], images: dict[str, bytes], repeats: int) -> list[str]:

@@ -130,8 +130,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from core.predict import inference
 
-    _print_json(inference.predict_file(args.image, top_k=args.top_k, model_id=args.model))
-    return 0
+    if len(args.images) == 1:  # one file: one JSON object, or one error line and exit 2
+        _print_json(inference.predict_file(args.images[0], top_k=args.top_k, model_id=args.model))
+        return 0
+    failed = False
+    for result in inference.predict_files(args.images, top_k=args.top_k, model_id=args.model):
+        _print_json(result)  # one object per file, one per line, as each is done
+        sys.stdout.flush()
+        failed = failed or "error" in result
+    return 2 if failed else 0
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
@@ -230,8 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model_id")
     evaluate.set_defaults(run=cmd_evaluate)
 
-    predict = commands.add_parser("predict", help="top-k classes of one image from every saved model")
-    predict.add_argument("image")
+    predict = commands.add_parser(
+        "predict", help="top-k classes of image files from every saved model (one JSON line per file)"
+    )
+    predict.add_argument("images", nargs="+", metavar="image")
     predict.add_argument("--top-k", type=int, default=3)
     predict.add_argument("--model", help="only this model id")
     predict.set_defaults(run=cmd_predict)

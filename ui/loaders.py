@@ -9,6 +9,7 @@ import streamlit as st
 from core import data
 from core.models import model_cache as model_cache_module
 from core.models import store
+from core.predict import garment_check as garment_check_module
 
 
 @st.cache_resource(show_spinner="Loading Fashion-MNIST…")
@@ -29,6 +30,12 @@ def dataset() -> tuple[data.FashionMNIST, float]:
 def model_cache() -> model_cache_module.ModelCache:
     """The one bounded cache of loaded models in this process (limits from the environment)."""
     return model_cache_module.ModelCache(model_cache_module.CacheLimits.from_env())
+
+
+@st.cache_resource(show_spinner=False)
+def garment_check() -> garment_check_module.GarmentCheck | None:
+    """The shipped "is it clothing at all?" check, loaded once per process (None when it is missing)."""
+    return garment_check_module.GarmentCheck.load()
 
 
 def model(model_id: str, stamp: float):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -187,15 +188,21 @@ def show_steps(prepared: preprocess.Preprocessed) -> None:
         st.warning(text, icon="⚠️")
 
 
-def show_garment_doubts(prepared: preprocess.Preprocessed, predictions: Sequence[inference.ModelPrediction]) -> None:
-    """When the image looks like no garment: say why, in plain words, and what the models can tell."""
-    doubts = inference.garment_doubts(prepared, predictions)
-    if not doubts:
+def garment_verdict(
+    prepared: preprocess.Preprocessed, predictions: Sequence[inference.ModelPrediction]
+) -> novelty.Verdict:
+    """The shipped garment check's verdict (the signs alone if the check is missing)."""
+    return inference.garment_verdict(prepared, predictions, loaders.garment_check())
+
+
+def show_verdict(verdict: novelty.Verdict) -> None:
+    """When the picture is no garment: say so first, in plain words, with why and what the models can tell."""
+    if verdict.garment:
         return
-    reasons = "\n".join(f"- {text.removeprefix(novelty.LEAD)}" for text in doubts)
+    reasons = "\n".join(f"- {reason[0].upper()}{reason[1:]}" for reason in verdict.reasons)
     st.warning(
-        f"**This may not be a garment.**\n{reasons}\n\n{novelty.ONLY_CLOTHING} "
-        "So read the answers below as a guess, not a recognition.",
+        f"**{novelty.NOT_CLOTHING}**\n\n{reasons}\n\n{novelty.ONLY_CLOTHING} "
+        "So the answers below are guesses, not recognition.",
         icon="🙈",
     )
 
@@ -282,19 +289,48 @@ def vote_accuracy(member_ids: tuple[str, ...], stamps: tuple[float, ...]) -> flo
         return None
 
 
-def with_vote(
-    predictions: Sequence[inference.ModelPrediction], asked: Sequence[store.Artifact], k: int
-) -> tuple[tuple[inference.ModelPrediction, ...], str]:
-    """The answers, led by the vote of the best shipped models when all of them answered; and who voted."""
+@dataclass(frozen=True)
+class Answers:
+    """Every answer to show, the lead first; the lead is the best measured of the shipped models and the vote."""
+
+    predictions: tuple[inference.ModelPrediction, ...]
+    lead: inference.ModelPrediction | None
+    lead_accuracy: float | None
+    vote_note: str  # who votes ("" without a vote)
+
+
+def answers(predictions: Sequence[inference.ModelPrediction], asked: Sequence[store.Artifact], k: int) -> Answers:
+    """The models' answers and the vote of the best shipped models (when all of them answered), led by
+    whichever has the best measured test accuracy: the vote leads only where it wins."""
+    accuracies = inference.lead_accuracies(asked, [p.model_id for p in predictions])
     members = vote.members(asked)
-    if not members:
-        return tuple(predictions), ""
-    ids = tuple(a.model_id for a in members)
-    accuracy = vote_accuracy(ids, tuple(ev.artifact_stamp(a) for a in members))
-    voted = vote.prediction(predictions, ids, k, vote.title(accuracy))
-    if voted is None:
-        return tuple(predictions), ""
-    return (voted, *predictions), vote.members_text([a.meta.display_name for a in members])
+    voted, note = None, ""
+    if members:
+        ids = tuple(a.model_id for a in members)
+        accuracy = vote_accuracy(ids, tuple(ev.artifact_stamp(a) for a in members))
+        voted = vote.prediction(predictions, ids, k, vote.title(accuracy))
+        if voted is not None:
+            note = vote.members_text([a.meta.display_name for a in members])
+            if accuracy is not None:
+                accuracies[vote.VOTE_ID] = accuracy
+    everything = ((voted,) if voted is not None else ()) + tuple(predictions)
+    best = inference.lead(everything, accuracies)
+    ordered = everything if best is None else (best, *(p for p in everything if p is not best))
+    return Answers(ordered, best, None if best is None else accuracies[best.model_id], note)
+
+
+def show_lead(found: Answers, true_label: str | None = None) -> None:
+    """The answer to trust, first and large: the best measured model's top class."""
+    if found.lead is None:
+        return
+    top = found.lead.best
+    mark = "" if not true_label else (" ✅ right" if top.class_name == true_label else f" ❌ (true: {true_label})")
+    with st.container(key="lead-answer", border=True):
+        st.markdown(f"### {top.class_name} · {top.probability:.0%}{mark}")
+        st.caption(
+            f"The answer of {found.lead.display_name}, the best measured of these models "
+            f"({found.lead_accuracy:.2%} on the 10,000 test images). Every model's answer is below."
+        )
 
 
 def class_name(label: int) -> str:

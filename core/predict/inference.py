@@ -12,7 +12,7 @@ The UI binds to ``Predictor.predict``; the CLI to ``predict_file``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import numpy as np
 
 from core.data import CLASS_NAMES, IMAGE_SIDE
 from core.models import store
-from core.predict import novelty, preprocess
+from core.predict import garment_check, novelty, preprocess
 
 DEFAULT_TOP_K = 3
 MAX_TOP_K = len(CLASS_NAMES)
@@ -241,25 +241,62 @@ def load_predictor(model_id: str | None = None, roots: list[Path] | None = None)
     return Predictor(named, skipped=skipped)
 
 
-def garment_doubts(prepared: preprocess.Preprocessed, predictions: Sequence[ModelPrediction]) -> tuple[str, ...]:
-    """Plain-words reasons to think the image shows no garment (empty when it looks like one):
-    signs from the image itself and from the models' answers (see ``core.predict.novelty``)."""
+def garment_verdict(
+    prepared: preprocess.Preprocessed,
+    predictions: Sequence[ModelPrediction],
+    check: garment_check.GarmentCheck | None = None,
+) -> novelty.Verdict:
+    """Is it one of the ten kinds of clothing? The garment check's score on the very input the models
+    saw, explained by the signs from the image and the models' answers (see ``core.predict.novelty``).
+    Without a check (``None``), the signs alone decide."""
     table = np.stack([p.probabilities for p in predictions]) if predictions else np.zeros((0, len(CLASS_NAMES)))
-    return novelty.warnings(prepared.signs, table)
+    if check is None:
+        return novelty.verdict(prepared.signs, table)
+    return novelty.verdict(prepared.signs, table, check.score(prepared.image), check.meta.threshold)
+
+
+def lead(predictions: Sequence[ModelPrediction], accuracies: Mapping[str, float]) -> ModelPrediction | None:
+    """The answer to lead with: that of the model (or vote) with the best measured test accuracy among
+    those in ``accuracies`` (ties: the earlier answer); None when none of them answered."""
+    measured = [p for p in predictions if accuracies.get(p.model_id) is not None]
+    return max(measured, key=lambda p: accuracies[p.model_id], default=None)
+
+
+def lead_accuracies(artifacts: Sequence[store.Artifact], answering: Sequence[str]) -> dict[str, float]:
+    """Who may lead, with their saved test accuracy: the shipped models that answer (the zoo, measured
+    on the held-out pictures too: bench/results/world.md), or every answering model when none is shipped."""
+    known = {a.model_id: a for a in artifacts if a.ok and a.meta is not None and a.model_id in answering}
+    shipped = {model_id: a.meta.test_accuracy for model_id, a in known.items() if a.shipped}
+    return shipped or {model_id: a.meta.test_accuracy for model_id, a in known.items()}
 
 
 def as_json(
-    prepared: preprocess.Preprocessed, predictions: Sequence[ModelPrediction], skipped: Sequence[Skipped] = ()
+    prepared: preprocess.Preprocessed,
+    predictions: Sequence[ModelPrediction],
+    skipped: Sequence[Skipped] = (),
+    *,
+    verdict: novelty.Verdict | None = None,
+    accuracies: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     agreed = consensus(predictions)
-    doubts = garment_doubts(prepared, predictions)
+    verdict = verdict or garment_verdict(prepared, predictions)
+    best = lead(predictions, accuracies or {}) if verdict.garment else None
     return {
         "input": prepared.description,
         "inverted": prepared.inverted,
-        # Ways the input is unlike the dataset, then (when there are any) why it may be no garment
-        # at all and what the models can and cannot tell.
-        "warnings": [*prepared.warnings, *doubts, *((novelty.ONLY_CLOTHING,) if doubts else ())],
-        "maybe_not_a_garment": bool(doubts),
+        # Ways the input is unlike the dataset, then (when it is no garment) why, and what the models can tell.
+        "warnings": [
+            *prepared.warnings,
+            *((novelty.NOT_CLOTHING,) if not verdict.garment else ()),
+            *verdict.lines,
+            *((novelty.ONLY_CLOTHING,) if not verdict.garment else ()),
+        ],
+        "maybe_not_a_garment": not verdict.garment,
+        "garment_score": None if verdict.score is None else round(verdict.score, 4),
+        # The answer to trust: the best measured model's, or null when the picture is no garment.
+        "answer": None
+        if best is None
+        else {"class": best.best.class_name, "probability": round(best.best.probability, 6), "model_id": best.model_id},
         "predictions": [
             {
                 "model_id": p.model_id,
@@ -294,14 +331,32 @@ def read_image_file(path: str | os.PathLike) -> bytes:
     return data
 
 
-def predict_file(path: str, top_k: int = DEFAULT_TOP_K, model_id: str | None = None) -> dict[str, Any]:
-    """``python -m core predict``: one image file -> JSON-ready top-k from every saved model.
+def predict_files(
+    paths: Sequence[str], top_k: int = DEFAULT_TOP_K, model_id: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """``python -m core predict a.png b.jpg ...``: one JSON-ready answer per file, the models loaded once.
 
-    Checks the cheap things first (top-k, the file, the image) so a mistake is reported before
-    TensorFlow is even imported.
+    Checks the cheap things first (top-k, the first file, the image) so a mistake is reported before
+    TensorFlow is even imported. A later file that cannot be read yields ``{"image", "error"}`` and the
+    others still get their answers.
     """
     k = validate_top_k(top_k)
-    prepared = preprocess.preprocess(read_image_file(path))
+    first = preprocess.preprocess(read_image_file(paths[0]))
     predictor = load_predictor(model_id)
-    result = as_json(prepared, predictor.predict(prepared.image, k), predictor.skipped)
-    return {"image": str(path), "top_k": k, **result}
+    accuracies = lead_accuracies(store.list_artifacts(), predictor.model_ids)
+    check = garment_check.GarmentCheck.load()
+    for position, path in enumerate(paths):
+        try:
+            prepared = first if position == 0 else preprocess.preprocess(read_image_file(path))
+        except preprocess.ImageError as error:
+            yield {"image": str(path), "error": str(error)}
+            continue
+        predictions = predictor.predict(prepared.image, k)
+        verdict = garment_verdict(prepared, predictions, check)
+        result = as_json(prepared, predictions, predictor.skipped, verdict=verdict, accuracies=accuracies)
+        yield {"image": str(path), "top_k": k, **result}
+
+
+def predict_file(path: str, top_k: int = DEFAULT_TOP_K, model_id: str | None = None) -> dict[str, Any]:
+    """One image file -> JSON-ready top-k from every saved model (``predict_files`` for one file)."""
+    return next(predict_files([path], top_k, model_id))

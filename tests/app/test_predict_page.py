@@ -257,14 +257,14 @@ def test_random_test_image_with_its_true_label(runs, tiny_model, dataset):
 
 
 def test_a_picture_of_no_garment_is_called_out_and_a_garment_photo_is_not(runs, tiny_model, dataset):
-    from core.predict import photo_set
+    from core.predict import novelty, photo_set
 
     at = open_page(UPLOAD)
     rng = np.random.default_rng(3)
     gradient = photo_set.not_garment("gradient", rng)
     at.file_uploader(key=glue.UPLOAD_KEY).set_value(("sky.jpg", gradient, "image/jpeg")).run()
     assert not at.exception and not at.error
-    doubts = [w.value for w in at.warning if "This may not be a garment" in w.value]
+    doubts = [w.value for w in at.warning if novelty.NOT_CLOTHING in w.value]
     assert len(doubts) == 1, texts(at)
     assert "no clear object" in doubts[0] and "ten kinds of clothing" in doubts[0]
     assert all(name in doubts[0] for name in CLASS_NAMES)
@@ -273,6 +273,6 @@ def test_a_picture_of_no_garment_is_called_out_and_a_garment_photo_is_not(runs, 
     photo = photo_set.garment_photo(dataset.x_test[0], rng, "colour")
     at.file_uploader(key=glue.UPLOAD_KEY).set_value(("boot.jpg", photo, "image/jpeg")).run()
     assert not at.exception and not at.error
-    assert not any("may not be a garment" in w.value for w in at.warning), texts(at)
+    assert not any(novelty.NOT_CLOTHING in w.value for w in at.warning), texts(at)
     assert "ten kinds of clothing" not in texts(at)
     assert shows_predictions_for(at, tiny_model.meta.display_name)

@@ -51,7 +51,12 @@ def test_a_stroke_on_the_canvas_shows_predictions(app_server, page, tiny_model):
     expect(prediction).to_be_visible(timeout=60_000)
     expect(prediction.get_by_text(store.find(SHIPPED_MODEL).meta.display_name, exact=True)).to_be_visible()
     expect(prediction.get_by_test_id("stVegaLiteChart")).to_be_visible()
-    # the best shipped models' vote leads, with its members and its measured test accuracy
+    # the best measured answer leads; the best shipped models' vote is there too, with its members and its
+    # measured test accuracy
+    lead = page.locator(".st-key-lead-answer")
+    expect(lead).to_contain_text(
+        re.compile(r"the best measured of these models \(\d+\.\d\d% on the 10,000 test images\)")
+    )
     voted = page.locator(".st-key-all-models-vote")
     expect(voted).to_contain_text(re.compile(r"All models vote · \d+\.\d\d% on the test set"))
     expect(voted).to_contain_text(re.compile(r"The average of .+, the 3 best shipped models\."))
@@ -94,26 +99,42 @@ def test_upload_a_good_photo_then_bad_files(app_server, page, tiny_model, datase
 
 
 def test_a_picture_of_no_garment_is_called_out_in_words(app_server, page, tiny_model, dataset):
-    from core.predict import photo_set
+    import io
+
+    import skimage.data
+    from PIL import Image
+
+    from core.predict import novelty, photo_set
 
     open_predict(app_server, page)
     page.get_by_role("tab", name="Upload").click()
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
     prediction = page.locator(".st-key-prediction-cnn_quick")  # a shipped model: every visitor asks those
-    doubt = page.get_by_text("This may not be a garment.")
+    doubt = page.get_by_text(novelty.NOT_CLOTHING)
+    guesses = page.get_by_text("What the models guess anyway")
     rng = np.random.default_rng(7)
+
+    # a photo nobody here made: scikit-image's cup of coffee
+    coffee = io.BytesIO()
+    Image.fromarray(skimage.data.coffee()).save(coffee, "JPEG")
+    uploader.set_input_files(files=[{"name": "coffee.jpg", "mimeType": "image/jpeg", "buffer": coffee.getvalue()}])
+    expect(doubt).to_be_visible(timeout=60_000)  # said first, in plain words
+    expect(page.get_by_text("The models know only ten kinds of clothing")).to_be_visible()
+    expect(page.locator(".st-key-lead-answer")).to_have_count(0)  # no answer to trust
+    expect(prediction).to_be_hidden()  # the guesses are folded away, one click from view
+    guesses.click()
+    expect(prediction).to_be_visible()
 
     noise = photo_set.not_garment("noise", rng)
     uploader.set_input_files(files=[{"name": "static.jpg", "mimeType": "image/jpeg", "buffer": noise}])
-    expect(prediction).to_be_visible(timeout=60_000)  # still answered, as a guess
+    expect(page.get_by_text("grainy or textured")).to_be_visible(timeout=60_000)
     expect(doubt).to_be_visible()
-    expect(page.get_by_text("grainy or textured")).to_be_visible()
-    expect(page.get_by_text("The models know only ten kinds of clothing")).to_be_visible()
 
     boot = photo_set.garment_photo(dataset.x_test[0], rng, "colour")  # a tinted boot on a pastel gradient
     uploader.set_input_files(files=[{"name": "boot.jpg", "mimeType": "image/jpeg", "buffer": boot}])
     expect(page.get_by_text("Object found", exact=True)).to_be_visible(timeout=60_000)
     expect(prediction).to_be_visible()
+    expect(page.locator(".st-key-lead-answer")).to_be_visible()
     # must NOT happen: a garment photo called "not a garment", a traceback, an error box
     expect(doubt).to_have_count(0)
     expect(page.get_by_text("The models know only ten kinds of clothing")).to_have_count(0)

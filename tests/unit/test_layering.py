@@ -42,6 +42,7 @@ KERAS_FREE = (
     "core.training.backends",
     "core.predict",
     "core.predict.preprocess",
+    "core.predict.garment_check",
     "core.predict.novelty",
     "core.predict.photo_set",
     "core.predict.inference",

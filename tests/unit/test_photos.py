@@ -6,6 +6,7 @@ The thresholds in core.predict.novelty were chosen on seed 5; these tests use ot
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from PIL import Image
 
 from core.models import store
-from core.predict import inference, novelty, photo_set, preprocess
+from core.predict import garment_check, inference, novelty, photo_set, preprocess
 
 PHOTOS = 150  # garments per set: enough that one miss moves the rate by under 1%
 SEED = 1
@@ -88,8 +89,16 @@ def test_best_model_reads_colour_photos_nearly_as_well_as_test_images(dataset, c
 
 
 def flagged(predictor: inference.Predictor, data: bytes) -> tuple[str, ...]:
+    """The page's verdict on one upload (the shipped garment check and the signs): why it is no garment."""
     prepared = preprocess.preprocess(data)
-    return inference.garment_doubts(prepared, predictor.predict(prepared.image, 3))
+    return inference.garment_verdict(prepared, predictor.predict(prepared.image, 3), shipped_check()).lines
+
+
+@functools.cache
+def shipped_check() -> garment_check.GarmentCheck:
+    check = garment_check.GarmentCheck.load()
+    assert check is not None, f"the shipped garment check is missing: {garment_check.CHECK_PATH}"
+    return check
 
 
 def test_garment_photos_of_every_style_are_rarely_flagged(dataset, chosen, predictor):
