@@ -271,6 +271,28 @@ def test_cli_json_says_in_words_when_the_picture_is_no_garment(tiny_model, runs_
     assert result["predictions"][0]["top_k"]  # still answered
 
 
+def test_cli_answers_several_files_one_json_line_each(tiny_model, runs_dir, tmp_path, dataset):
+    """A garment, no garment and a broken file in one call: one line each, the lead answer or null, exit 2."""
+    from core.predict import photo_set
+
+    boot, board, broken = tmp_path / "boot.jpg", tmp_path / "board.jpg", tmp_path / "notes.png"
+    boot.write_bytes(preprocess.render_as_photo(dataset.x_test[0]))
+    board.write_bytes(photo_set.not_garment("checkerboard", np.random.default_rng(4)))
+    broken.write_bytes(b"Shopping list: 2 T-shirts\n")
+    done = run_cli(str(boot), str(board), str(broken), "--model", tiny_model.model_id, runs_dir=runs_dir)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    first, second, third = (json.loads(line) for line in done.stdout.splitlines())
+    assert first["image"] == str(boot) and first["maybe_not_a_garment"] is False
+    assert first["answer"] == {
+        "class": "Ankle boot",
+        "probability": first["predictions"][0]["top_k"][0]["probability"],
+        "model_id": tiny_model.model_id,
+    }
+    assert second["image"] == str(board) and second["maybe_not_a_garment"] is True and second["answer"] is None
+    assert second["predictions"][0]["top_k"]  # still answered, as a guess
+    assert third["image"] == str(broken) and "holds text, not an image" in third["error"]
+
+
 @pytest.mark.parametrize(
     ("name", "args", "message"),
     [
