@@ -26,77 +26,74 @@ if predictor is None:
 source, results = st.columns([2, 3], gap="large")
 prepared, true_label = None, None
 with source:
-    draw, upload, sample = st.tabs(["✏️ Draw", "📁 Upload", "🎲 Test image"], key=glue.SOURCE_KEY, bind="query-params")
-    if draw.open:
-        with draw:
-            from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
+    chosen = widgets.pick_source(glue.SOURCE_KEY, [widgets.DRAW, widgets.UPLOAD, widgets.TEST_IMAGE])
+    if chosen == widgets.DRAW:
+        from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
-            widgets.needs_pointer("the **📁 Upload** and **🎲 Test image** tabs")
-            left, right = st.columns(2)
-            stroke_width = left.slider("Stroke width", 4, 48, 22, key="predict_stroke_width")
-            background = right.radio(
-                "Background", ["Black (like the dataset)", "White (like paper)"], key="predict_background"
+        widgets.needs_pointer("**📁 Upload** and **🎲 Test image**")
+        left, right = st.columns(2)
+        stroke_width = left.slider("Stroke width", 4, 48, 22, key="predict_stroke_width")
+        background = right.radio(
+            "Background", ["Black (like the dataset)", "White (like paper)"], key="predict_background"
+        )
+        on_black = background.startswith("Black")
+        st.space("medium")  # the canvas's own toolbar (undo, redo, clear) floats above it
+        canvas = st_canvas(
+            stroke_width=stroke_width,
+            stroke_color="#ffffff" if on_black else "#000000",
+            background_color="#000000" if on_black else "#ffffff",
+            height=280,
+            width=280,
+            drawing_mode="freedraw",
+            update_streamlit=True,
+            return_image_data=True,
+            key=glue.canvas_key(),
+        )
+        st.button("🗑️ Clear drawing", on_click=glue.new_canvas, key="predict_clear")
+        prepared = glue.drawing_input(canvas.image_data, canvas.json_data)
+    elif chosen == widgets.UPLOAD:
+        file = st.file_uploader(
+            "Image file",
+            type=list(preprocess.UPLOAD_EXTENSIONS),
+            key=glue.UPLOAD_KEY,
+        )
+        st.caption(
+            f"{preprocess.FORMAT_NAMES}, up to {st.get_option('server.maxUploadSize')} MB. "
+            "One garment on a plain background works best."
+        )
+        if file is not None:
+            prepared = glue.prepare(lambda: preprocess.preprocess(file.getvalue()))
+    elif chosen == widgets.TEST_IMAGE:
+        try:
+            dataset, _ = loaders.dataset()
+        except data.DatasetNotFoundError:
+            st.info(
+                "**Fashion-MNIST dataset not found**, so there are no test images to try: draw or upload one "
+                "instead. To add them: `sudo apt-get install dataset-fashion-mnist`, or point "
+                f"`{data.ENV_DIR}` at a folder holding the four original files.",
+                icon="📦",
             )
-            on_black = background.startswith("Black")
-            st.space("medium")  # the canvas's own toolbar (undo, redo, clear) floats above it
-            canvas = st_canvas(
-                stroke_width=stroke_width,
-                stroke_color="#ffffff" if on_black else "#000000",
-                background_color="#000000" if on_black else "#ffffff",
-                height=280,
-                width=280,
-                drawing_mode="freedraw",
-                update_streamlit=True,
-                return_image_data=True,
-                key=glue.canvas_key(),
+        else:
+            index = glue.random_test_index(len(dataset.x_test))
+            st.button(
+                "🎲 Another test image",
+                on_click=glue.shuffle_test_image,
+                args=(len(dataset.x_test),),
+                key="predict_another",
             )
-            st.button("🗑️ Clear drawing", on_click=glue.new_canvas, key="predict_clear")
-            prepared = glue.drawing_input(canvas.image_data, canvas.json_data)
-    if upload.open:
-        with upload:
-            file = st.file_uploader(
-                "Image file",
-                type=list(preprocess.UPLOAD_EXTENSIONS),
-                key=glue.UPLOAD_KEY,
+            true_label = glue.class_name(dataset.y_test[index])
+            as_photo = st.toggle(
+                "Show it as a shop photo",
+                help="Enlarged, dark on white, saved as JPEG: watch the preprocessing undo it.",
+                key="predict_as_photo",
             )
-            st.caption(
-                f"{preprocess.FORMAT_NAMES}, up to {st.get_option('server.maxUploadSize')} MB. "
-                "One garment on a plain background works best."
+            st.markdown(f"Test image **#{index:,}**, true label **{true_label}**")
+            image = dataset.x_test[index]
+            prepared = (
+                glue.prepare(lambda: preprocess.preprocess(preprocess.render_as_photo(image)))
+                if as_photo
+                else preprocess.dataset_image(image, true_label)
             )
-            if file is not None:
-                prepared = glue.prepare(lambda: preprocess.preprocess(file.getvalue()))
-    if sample.open:
-        with sample:
-            try:
-                dataset, _ = loaders.dataset()
-            except data.DatasetNotFoundError:
-                st.info(
-                    "**Fashion-MNIST dataset not found**, so there are no test images to try: draw or upload one "
-                    "instead. To add them: `sudo apt-get install dataset-fashion-mnist`, or point "
-                    f"`{data.ENV_DIR}` at a folder holding the four original files.",
-                    icon="📦",
-                )
-            else:
-                index = glue.random_test_index(len(dataset.x_test))
-                st.button(
-                    "🎲 Another test image",
-                    on_click=glue.shuffle_test_image,
-                    args=(len(dataset.x_test),),
-                    key="predict_another",
-                )
-                true_label = glue.class_name(dataset.y_test[index])
-                as_photo = st.toggle(
-                    "Show it as a shop photo",
-                    help="Enlarged, dark on white, saved as JPEG: watch the preprocessing undo it.",
-                    key="predict_as_photo",
-                )
-                st.markdown(f"Test image **#{index:,}**, true label **{true_label}**")
-                image = dataset.x_test[index]
-                prepared = (
-                    glue.prepare(lambda: preprocess.preprocess(preprocess.render_as_photo(image)))
-                    if as_photo
-                    else preprocess.dataset_image(image, true_label)
-                )
 
 with results:
     if prepared is None:

@@ -27,7 +27,7 @@ from bench import loadgen  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
 
 PAGES = {
-    "predict": (f"/predict?predict_source={quote(loadgen.TEST_IMAGE_TAB)}", ".st-key-all-models-vote"),
+    "predict": (f"/predict?predict_source={quote(loadgen.TEST_IMAGE)}", ".st-key-all-models-vote"),
     "train": ("/train", "text=Estimated duration"),
 }
 

@@ -33,8 +33,7 @@ async def _open(port: int, page: str) -> dict:
         result = await session.run(page)
         answered = result.status == 0 and not result.says("EXCEPTION")
         if page == loadgen.PREDICT_PAGE:
-            tabs = [key for key in result.tabs if key.endswith("predict_source")]
-            session.set_string(tabs[0], loadgen.TEST_IMAGE_TAB)
+            session.choose_test_image(result)
             result = await session.run(page)
             answered = result.says(*loadgen.VERDICT_WORDS)
         return {

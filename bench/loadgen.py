@@ -9,7 +9,7 @@ of Streamlit itself), so one process can play many sessions; the server is start
 and the tests start it: ``streamlit run app.py --server.port N`` with ``.streamlit/config.toml``.
 
 What a simulated visitor does (``visitor``): opens the Predict page (its own browser cookie, so
-its own identity), picks the "🎲 Test image" tab (a ``string_value`` widget state for the tabs),
+its own identity), picks "🎲 Test image" in the "Image from" row (a ``string_array_value``, as st.segmented_control sends),
 then presses "🎲 Another test image" a few times (a ``trigger_value``), pausing like a reader in
 between. Why the test-image button and not an upload: it is what the page offers for asking
 about an image without a file, and it exercises the same path after preprocessing (every model,
@@ -56,7 +56,7 @@ from websockets.exceptions import ConnectionClosed
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COOKIE = "fms_browser"  # ui.identity.COOKIE: each visitor its own browser
 PREDICT_PAGE, TRAIN_PAGE = "predict", "train"
-TEST_IMAGE_TAB = "🎲 Test image"
+SOURCE_LABEL, TEST_IMAGE = "Image from", "🎲 Test image"
 ANOTHER_IMAGE = "🎲 Another test image"
 START_TRAINING = "▶ Start training"
 VERDICT_WORDS = (" say **", "The model says", "The models disagree")
@@ -77,7 +77,6 @@ class RunResult:
     status: int  # ForwardMsg.script_finished: 0 success, 1 compile error, 2 rerun requested, ...
     texts: list[str]
     widgets: dict[str, Widget]  # by label, and by id
-    tabs: dict[str, str]  # tab container id -> first tab label (its key is in the id)
 
     def says(self, *words: str) -> bool:
         return any(word in text for text in self.texts for word in words)
@@ -119,10 +118,19 @@ class Session:
             await self.connection.close()
             self.connection = None
 
-    def set_string(self, widget_id: str, value: str) -> None:
+    def choose(self, widget_id: str, option: str) -> None:
+        """One option of a single-choice button row (st.segmented_control): its state is a list of one."""
         state = WidgetState(id=widget_id)
-        state.string_value = value
+        state.string_array_value.data.append(option)
         self.states[widget_id] = state
+
+    def choose_test_image(self, result: RunResult) -> bool:
+        """Pick the test-image source on Predict, as a visitor's click does; False where the row is missing."""
+        row = result.widgets.get(SOURCE_LABEL)
+        if row is None:
+            return False
+        self.choose(row.id, TEST_IMAGE)
+        return True
 
     async def run(self, page: str, trigger: str | None = None, query: str = "") -> RunResult:
         """One rerun of ``page`` with the current widget states (plus a button press), to its end."""
@@ -140,7 +148,7 @@ class Session:
             client.widget_states.widgets.append(pressed)
         started = time.perf_counter()
         await self.connection.send(message.SerializeToString())
-        texts, widgets, tabs = [], {}, {}
+        texts, widgets = [], {}
         while True:
             raw = await asyncio.wait_for(self.connection.recv(), RUN_TIMEOUT_S)
             forward = ForwardMsg()
@@ -157,10 +165,8 @@ class Session:
                     if widget_id:
                         widget = Widget(widget_id, field_name, getattr(inner, "label", ""))
                         widgets[widget.label] = widgets[widget_id] = widget
-                elif delta.WhichOneof("type") == "add_block" and delta.add_block.WhichOneof("type") == "tab_container":
-                    tabs[delta.add_block.id] = ""
             elif kind == "script_finished":
-                return RunResult(time.perf_counter() - started, forward.script_finished, texts, widgets, tabs)
+                return RunResult(time.perf_counter() - started, forward.script_finished, texts, widgets)
 
 
 # --- what visitors do ---------------------------------------------------------------------------------
@@ -179,11 +185,9 @@ async def visitor(port: int, number: int, questions: int, think_s: float, log: V
         await session.connect()
         first = await session.run(PREDICT_PAGE)
         log.opened_s = first.seconds
-        tabs = [key for key in first.tabs if key.endswith("predict_source")] or list(first.tabs)
-        if not tabs:
-            log.failures.append("no source tabs on Predict: " + " | ".join(first.texts[:3]))
+        if not session.choose_test_image(first):
+            log.failures.append("no source row on Predict: " + " | ".join(first.texts[:3]))
             return
-        session.set_string(tabs[0], TEST_IMAGE_TAB)
         result = await session.run(PREDICT_PAGE)
         for asked in range(questions + 1):
             if result.says(*VERDICT_WORDS) and result.status == 0:

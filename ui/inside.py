@@ -16,7 +16,7 @@ from core.models import store
 from core.predict import preprocess
 from core.understand import evaluation as ev
 from core.understand import inspection as ins
-from ui import loaders
+from ui import loaders, widgets
 from ui import predict as predict_glue
 
 INDEX_KEY = "inside_test_index"
@@ -33,11 +33,11 @@ def anatomy(model_id: str, stamp: float) -> ins.Anatomy:
     return ins.anatomy(loaders.model(model_id, stamp))
 
 
-TEST_IMAGE, DRAW, UPLOAD = "🎲 Test image", "✏️ Draw", "📁 Upload"
+TEST_IMAGE, DRAW, UPLOAD = widgets.TEST_IMAGE, widgets.DRAW, widgets.UPLOAD
 
 
 def pick_source() -> str:
-    return st.segmented_control("Image", [TEST_IMAGE, DRAW, UPLOAD], default=TEST_IMAGE, key=SOURCE_KEY, required=True)
+    return widgets.pick_source(SOURCE_KEY, [TEST_IMAGE, DRAW, UPLOAD])
 
 
 def drawn_image(image_data: np.ndarray | None, json_data: dict | None) -> tuple[np.ndarray | None, None, str]:

@@ -10,6 +10,19 @@ from core import data
 from core.models import store
 from ui import charts, loaders
 
+TEST_IMAGE, DRAW, UPLOAD = "🎲 Test image", "✏️ Draw", "📁 Upload"
+
+
+def pick_source(key: str, sources: list[str]) -> str:
+    """Where the image comes from: a row of buttons, the first pressed until another is, the choice in the address.
+
+    Not ``st.tabs(key=...)``: Streamlit 1.67's widget tabs take back a tab index that a rerun still in flight
+    sends, so two quick tab changes (the arrow keys of a keyboard user, two clicks) left the second tab chosen in
+    the address and the script while the first showed selected, its panel empty. A button group keeps what the
+    visitor pressed.
+    """
+    return st.segmented_control("Image from", sources, default=sources[0], key=key, required=True, bind="query-params")
+
 
 def require_dataset() -> data.FashionMNIST:
     """The dataset, or a friendly page saying what was tried and how to fix it."""

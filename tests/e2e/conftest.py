@@ -140,3 +140,8 @@ def wait_for_app(page) -> None:
     from playwright.sync_api import expect
 
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=120_000)
+
+
+def source_button(page, name: str, key: str = "predict_source"):
+    """One button of a page's "Image from" row (Draw, Upload, Test image)."""
+    return page.locator(f".st-key-{key}").get_by_role("radio", name=name)

@@ -15,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.e2e.conftest import serving, wait_for_app
+from tests.e2e.conftest import serving, source_button, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -182,6 +182,23 @@ def select_tab(page: Page, name: str, key: str) -> None:
     wait_for_app(page)  # a tab's content may be drawn by a rerun: focus what it drew
 
 
+def choose_source(page: Page, name: str, into: str = "Tab") -> None:
+    """Choose where Predict's image comes from, as a radio group is used: Tab (or Shift+Tab) into the row, which
+    lands on the chosen button, arrow keys along it to the wanted one, Space."""
+    row = page.locator(".st-key-predict_source")
+    radios = row.get_by_role("radio")
+    labels = radios.all_inner_texts()
+    here = next(i for i, radio in enumerate(radios.all()) if radio.is_checked())
+    there = next(i for i, label in enumerate(labels) if name in label)
+    tab_to(page, radios.nth(here), key=into, limit=80)
+    for _ in range(abs(there - here)):
+        page.keyboard.press("ArrowRight" if there > here else "ArrowLeft")
+    wanted = source_button(page, name)
+    expect(wanted).to_be_focused()
+    page.keyboard.press("Space")
+    expect(wanted).to_be_checked()
+
+
 def no_error(page: Page) -> None:
     """Must NOT happen in any journey: an exception or an error box."""
     expect(page.get_by_test_id("stException")).to_have_count(0)
@@ -244,13 +261,10 @@ def test_predict_a_test_image_and_an_upload_by_keyboard(server, page, dataset):
     from core.predict import preprocess
 
     visit(page, server, "predict")
-    draw = page.get_by_role("tab", name=re.compile("Draw"))
-    expect(draw).to_be_visible(timeout=120_000)
-    # drawing needs a pointer, and the Draw tab says where a keyboard gets the same
+    expect(source_button(page, "Draw")).to_be_visible(timeout=120_000)
+    # drawing needs a pointer, and Draw says where a keyboard gets the same
     expect(page.get_by_text("Drawing needs a mouse, a pen or a finger")).to_be_visible()
-    tab_to(page, draw)
-    select_tab(page, "Upload", "ArrowRight")
-    select_tab(page, "Test image", "ArrowRight")
+    choose_source(page, "Test image")
     press_enter_on(page, page.get_by_role("button", name="Another test image"))
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Predictions")).to_be_visible(timeout=60_000)
@@ -258,9 +272,8 @@ def test_predict_a_test_image_and_an_upload_by_keyboard(server, page, dataset):
     expect_accessible(page, "/predict, a test image predicted")
 
     # an upload: the file chooser opened with the keyboard
-    tab_to(page, page.get_by_role("tab", name=re.compile("Test image")), key="Shift+Tab", limit=80)
-    select_tab(page, "Upload", "ArrowLeft")
-    # the tab's rerun has drawn the uploader and cleared the last prediction before the keyboard goes on
+    choose_source(page, "Upload", into="Shift+Tab")
+    # the rerun has drawn the uploader and cleared the last prediction before the keyboard goes on
     expect(page.get_by_text("Your image, each preprocessing step, and the predictions will show here.")).to_be_visible()
     upload_button = page.get_by_test_id("stFileUploader").get_by_role("button", name="Upload", exact=True)
     with page.expect_file_chooser() as chooser:

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.predict import preprocess
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import source_button, wait_for_app
 from tests.unit import bad_inputs
 
 pytestmark = pytest.mark.e2e
@@ -36,8 +36,8 @@ def file_for(name: str, content: bytes) -> dict:
 def open_upload_tab(app_server, page: Page):
     page.goto(f"{app_server.url}/predict")
     wait_for_app(page)
-    expect(page.get_by_role("tab", name="Upload")).to_be_visible(timeout=120_000)
-    page.get_by_role("tab", name="Upload").click()
+    expect(source_button(page, "Upload")).to_be_visible(timeout=120_000)
+    source_button(page, "Upload").click()
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
     expect(uploader).to_have_count(1)
     return uploader

@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from core import data
 from core.models import store
-from tests.e2e.conftest import OUTPUT_DIR, REPO_ROOT, StreamlitServer, serving, wait_for_app
+from tests.e2e.conftest import OUTPUT_DIR, REPO_ROOT, StreamlitServer, serving, source_button, wait_for_app
 from ui import identity
 
 pytestmark = pytest.mark.e2e
@@ -110,8 +110,8 @@ def test_predict_leaves_the_broken_out_and_predicts_with_the_rest(damaged_server
     page.goto(f"{damaged_server.url}/predict")
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Predict")).to_be_visible()
-    # A cold server loads TensorFlow and every model once ("Preparing the models…"): the tabs follow.
-    expect(page.get_by_role("tab", name="Test image")).to_be_visible(timeout=120_000)
+    # A cold server loads TensorFlow and every model once ("Preparing the models…"): the source buttons follow.
+    expect(source_button(page, "Test image")).to_be_visible(timeout=120_000)
     left_out = page.get_by_test_id("stAlertContentWarning").filter(has_text="that can't be used")
     mine = {model_id: reason for model_id, reason in BROKEN.items() if model_id not in UNOWNED}
     expect(left_out).to_contain_text(f"Left out {len(mine)} model")
@@ -121,7 +121,7 @@ def test_predict_leaves_the_broken_out_and_predicts_with_the_rest(damaged_server
     for model_id in UNOWNED:
         expect(left_out.get_by_role("listitem").filter(has_text=model_id)).to_have_count(0)
 
-    page.get_by_role("tab", name="Test image").click()
+    source_button(page, "Test image").click()
     good = page.locator(f".st-key-prediction-{GOOD}")
     expect(good).to_be_visible(timeout=60_000)
     expect(good.get_by_test_id("stVegaLiteChart")).to_be_visible()
@@ -310,9 +310,9 @@ def test_missing_dataset_predict_still_draws_and_names_the_fix(no_dataset, page)
     page.goto(f"{server.url}/predict")
     wait_for_app(page)
     # Drawing and uploading need no dataset: the page works with the shipped models.
-    expect(page.get_by_role("tab", name="Draw")).to_be_visible(timeout=120_000)
+    expect(source_button(page, "Draw")).to_be_visible(timeout=120_000)
     expect(page.locator(".st-key-predict_canvas_0 canvas.upper-canvas")).to_be_visible()
-    page.get_by_role("tab", name="Test image").click()
+    source_button(page, "Test image").click()
     missing = page.get_by_test_id("stAlertContentInfo").filter(has_text="dataset not found")
     expect(missing).to_contain_text("Fashion-MNIST dataset not found")
     expect(missing).to_contain_text("sudo apt-get install dataset-fashion-mnist")

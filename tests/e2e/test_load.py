@@ -23,7 +23,7 @@ from bench.bench_memory import Reading, read
 from core.data import CLASS_NAMES
 from core.models import store
 from core.predict import inference, preprocess
-from tests.e2e.conftest import OUTPUT_DIR, StreamlitServer, serving, wait_for_app
+from tests.e2e.conftest import OUTPUT_DIR, StreamlitServer, serving, source_button, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -152,8 +152,8 @@ def open_upload_tab(page: Page) -> Locator:
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Predict")).to_be_visible()
     # The first visitor loads TensorFlow and every model once ("Preparing the models…").
-    expect(page.get_by_role("tab", name="Upload")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    page.get_by_role("tab", name="Upload").click()
+    expect(source_button(page, "Upload")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    source_button(page, "Upload").click()
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
     expect(uploader).to_have_count(1)
     return uploader

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from core.models import store
 from core.predict import preprocess
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import source_button, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -20,8 +20,8 @@ def open_predict(app_server, page: Page) -> None:
     page.goto(f"{app_server.url}/predict")
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Predict")).to_be_visible()
-    # A cold server loads TensorFlow and every model once ("Preparing the models…"): the tabs follow.
-    expect(page.get_by_role("tab", name="Draw")).to_be_visible(timeout=120_000)
+    # A cold server loads TensorFlow and every model once ("Preparing the models…"): the source buttons follow.
+    expect(source_button(page, "Draw")).to_be_visible(timeout=120_000)
 
 
 def draw(page: Page, canvas, path: list[tuple[int, int]]) -> None:
@@ -70,9 +70,26 @@ def test_a_stroke_on_the_canvas_shows_predictions(app_server, page, tiny_model):
     expect(page.locator(f".st-key-prediction-{tiny_model.model_id}")).to_have_count(0)
 
 
+def test_two_quick_choices_of_source_leave_the_second_chosen_everywhere(app_server, page):
+    # Two choices inside one rerun (a keyboard user going along the row): the second must be the one pressed,
+    # in the address and on the page. Streamlit's widget tabs, used before, showed the first (2 runs of 6).
+    open_predict(app_server, page)
+    source_button(page, "Draw").focus()
+    for _ in range(2):  # no wait between the two: the first choice's rerun is still running
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Space")
+    wait_for_app(page)
+    expect(source_button(page, "Test image")).to_be_checked()
+    expect(page).to_have_url(re.compile(r"predict_source=%F0%9F%8E%B2\+Test\+image"))
+    expect(page.get_by_role("button", name="Another test image")).to_be_visible()
+    expect(source_button(page, "Upload")).not_to_be_checked()
+    # must NOT happen: the uploader of the first choice left on the page
+    expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
+
+
 def test_upload_a_good_photo_then_bad_files(app_server, page, tiny_model, dataset):
     open_predict(app_server, page)
-    page.get_by_role("tab", name="Upload").click()
+    source_button(page, "Upload").click()
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
     expect(uploader).to_have_count(1)
     prediction = page.locator(f".st-key-prediction-{SHIPPED_MODEL}")
@@ -107,7 +124,7 @@ def test_a_picture_of_no_garment_is_called_out_in_words(app_server, page, tiny_m
     from core.predict import novelty, photo_set
 
     open_predict(app_server, page)
-    page.get_by_role("tab", name="Upload").click()
+    source_button(page, "Upload").click()
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
     prediction = page.locator(".st-key-prediction-cnn_quick")  # a shipped model: every visitor asks those
     doubt = page.get_by_text(novelty.NOT_CLOTHING)
