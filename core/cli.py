@@ -36,8 +36,8 @@ def hyperparameters(args: argparse.Namespace):
     overrides = {name: getattr(args, name) for name in TRAIN_SETTINGS if getattr(args, name) is not None}
     if args.no_normalize:
         overrides["normalize"] = False
-    if args.augment:
-        overrides["augment"] = True
+    if args.augment is not None:  # --augment / --no-augment; neither: the architecture's own
+        overrides["augment"] = args.augment
     return spec, zoo.with_overrides(spec, **overrides)
 
 
@@ -200,7 +200,15 @@ def add_train_settings(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", dest="early_stopping_patience", type=int, help="early stopping (0 = off)")
     parser.add_argument("--no-normalize", action="store_true", help="feed raw 0-255 pixels (see why it matters)")
     parser.add_argument(
-        "--augment", action="store_true", help="random shifts, flips and erased patches (mlp_256_128_64_bn: flips only)"
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help="random shifts, flips and erased patches (some architectures take fewer: "
+        + "; ".join(
+            f"{key}: {', '.join(spec.augmentation)}"
+            for key, spec in zoo.ZOO.items()
+            if spec.augmentation != zoo.AUGMENTATIONS
+        )
+        + ")",
     )
     parser.add_argument("--subset", type=int, help="train on this many examples")
     parser.add_argument("--seed", type=int)

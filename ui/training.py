@@ -251,7 +251,7 @@ def settings_form(spec: zoo.ModelSpec, job: jobs.TrainingJob | None) -> tuple[zo
                 "augment",
                 help=None
                 if spec.augmentation == zoo.AUGMENTATIONS
-                else f"This architecture takes only: {', '.join(spec.augmentation)} (a small MLP learns worse from shifts).",
+                else f"This architecture takes only: {', '.join(spec.augmentation)} (what its recipe search chose).",
             )
         name = widget(
             st.text_input,

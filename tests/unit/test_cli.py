@@ -115,3 +115,16 @@ def test_bad_settings_get_one_line_errors():
     assert result.returncode == 2 and last_line.startswith("error: validation split must be")
     result = run_cli("lesson", "no-such-lesson")
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("error: unknown lesson")
+
+
+def test_augmentation_is_the_architectures_own_unless_switched_on_or_off():
+    from core import cli
+
+    def augment(*flags: str) -> bool:
+        args = cli.build_parser().parse_args(["code", "--arch", "studio_cnn", *flags])
+        return cli.hyperparameters(args)[1].augment
+
+    assert zoo.get_spec("studio_cnn").defaults.augment is True
+    assert augment() is True  # its recipe augments
+    assert augment("--no-augment") is False  # a learner can see what augmentation buys
+    assert augment("--augment") is True

@@ -1,8 +1,10 @@
-"""Recipe search for notebook 001's MLP (issue 28), on the validation split only: the test set is never read.
+"""Recipe search for a zoo architecture (issue 28), on the validation split only: the test set is never read.
 
-    nice -n 19 .venv/bin/python -m bench.mlp_recipes '{"epochs": 40, "batch_size": 128, "light": {}}'
+    nice -n 19 .venv/bin/python -m bench.recipes '{"epochs": 40, "batch_size": 128, "light": {}}'
+    .venv/bin/python -m bench.recipes --spec cnn_quick '{}'
 
-The argument: the spec's hyperparameters to override, as JSON, plus two keys of the search's own.
+``--spec`` names the architecture (default: notebook 001's MLP, ``mlp_256_128_64_bn``). The argument: the
+spec's hyperparameters to override, as JSON, plus two keys of the search's own.
 "label_smoothing": 0.1 trains on one-hot targets smoothed by that much; "light": {} augments with
 flips only, {"shift": 0.05} with flips then shifts of that fraction (``"augment": true`` is the app's
 shifts, flips and erasing). The run follows ``core.training.jobs``: the seeded split, seeding, the
@@ -12,6 +14,7 @@ averaged over each image and its mirror, and the training time.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -28,7 +31,7 @@ from core import data  # noqa: E402
 from core.models import zoo  # noqa: E402
 from core.training import jobs  # noqa: E402
 
-KEY = "mlp_256_128_64_bn"
+DEFAULT_SPEC = "mlp_256_128_64_bn"
 
 
 def build(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, light: dict | None) -> keras.Model:
@@ -41,10 +44,14 @@ def build(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, light: dict | None) -> k
 
 
 def main(argv: list[str]) -> int:
-    overrides = json.loads(argv[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", default=DEFAULT_SPEC, choices=list(zoo.ZOO))
+    parser.add_argument("recipe", help="hyperparameters to override, as JSON")
+    args = parser.parse_args(argv)
+    overrides = json.loads(args.recipe)
     smoothing = float(overrides.pop("label_smoothing", 0.0))
     light = overrides.pop("light", None)
-    spec = zoo.get_spec(KEY)
+    spec = zoo.get_spec(args.spec)
     hp = zoo.with_overrides(spec, **overrides)
     x_train, y_train, x_val, y_val = jobs.prepare_data(data.load(), hp)
     keras.utils.set_random_seed(hp.seed)
@@ -81,7 +88,8 @@ def main(argv: list[str]) -> int:
         return float(np.mean(np.asarray(network.predict(pixels, batch_size=1000, verbose=0)).argmax(1) == y_val))
 
     result = {
-        "recipe": argv[0],
+        "spec": spec.key,
+        "recipe": args.recipe,
         "epochs_run": len(history.history["loss"]),
         "train_s": round(seconds),
         "val_plain": accuracy(model),
