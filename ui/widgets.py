@@ -19,9 +19,11 @@ def pick_source(key: str, sources: list[str]) -> str:
     Not ``st.tabs(key=...)``: Streamlit 1.67's widget tabs take back a tab index that a rerun still in flight
     sends, so two quick tab changes (the arrow keys of a keyboard user, two clicks) left the second tab chosen in
     the address and the script while the first showed selected, its panel empty. A button group keeps what the
-    visitor pressed.
+    visitor pressed. In a narrow column the buttons wrap onto a second row rather than hide behind a scroll.
     """
-    return st.segmented_control("Image from", sources, default=sources[0], key=key, required=True, bind="query-params")
+    return st.segmented_control(
+        "Image from", sources, default=sources[0], key=key, required=True, bind="query-params", wrap=True
+    )
 
 
 def require_dataset() -> data.FashionMNIST:
