@@ -2,11 +2,13 @@
 
 Its lifespan hook warms the process up once, before the first request (ui/warm.py): TensorFlow imported,
 the dataset read, the shipped models loaded and traced, the Train page's first architecture measured.
+Its routes serve training in the browser (ui/browser_routes.py: TensorFlow.js, the training images, the runs'
+reports and weights) from this same server.
 `make run`, the tests, the benchmarks and Community Cloud all start this same command.
 """
 
 import streamlit as st
 
-from ui import warm
+from ui import browser_routes, warm
 
-app = st.App("studio.py", lifespan=warm.lifespan)
+app = st.App("studio.py", lifespan=warm.lifespan, routes=browser_routes.ROUTES)

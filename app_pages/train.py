@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.training import jobs
+from core.training import browser, jobs
 from ui import runs, state, widgets
 from ui import training as live
 
@@ -17,11 +17,15 @@ hp, name = live.settings_form(spec, job)
 
 live.show_layers(spec, hp)
 live.show_code(spec, hp)
-estimated = None if busy else live.duration_estimate(spec, hp, dataset)
+place = live.choose_place(spec, hp, job)
+estimated = None if busy or place == browser.BROWSER else live.duration_estimate(spec, hp, dataset)
 live.show_estimate(estimated)
 if not busy and st.button("▶ Start training", type="primary"):
     try:
-        job = live.submit(spec, hp, name, dataset, estimated.seconds if estimated else None)
+        if place == browser.BROWSER:
+            job = live.submit_in_browser(spec, hp, name)
+        else:
+            job = live.submit(spec, hp, name, dataset, estimated.seconds if estimated else None)
     except ValueError as error:  # a bad setting or name, or the queue's refusal: each says what to change
         st.error(str(error), icon="⚠️")
     else:
@@ -32,7 +36,11 @@ if job is not None:
     st.subheader(f"Run: {progress.model_id or progress.model_name}")
     options = live.chart_options()
     if not progress.finished:
-        st.caption("🔗 This page's address is this run's link: a reload or another tab of this browser finds it again.")
+        live.browser_trainer(job)
+        if not isinstance(job, browser.BrowserJob):  # a browser run lives in its tab: a reload ends it
+            st.caption(
+                "🔗 This page's address is this run's link: a reload or another tab of this browser finds it again."
+            )
         live.live_panel(job.id, options, dataset)
     else:
         if progress.batches_per_epoch:  # it trained: its curves, metrics and watched images stay on screen

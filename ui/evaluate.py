@@ -32,7 +32,15 @@ def model_label(artifact: store.Artifact) -> str:
         return f"⚠ {artifact.model_id} (broken)"
     meta = artifact.meta
     name = meta.display_name if meta.display_name == artifact.model_id else f"{meta.display_name} ({artifact.model_id})"
-    origin = "shipped" if artifact.shipped else "imported" if meta.notes.get("origin") == "import" else "trained here"
+    origin = (
+        "shipped"
+        if artifact.shipped
+        else "imported"
+        if meta.notes.get("origin") == "import"
+        else "trained in a browser"
+        if meta.where.startswith("this browser")
+        else "trained here"
+    )
     return f"{name} · {meta.test_accuracy:.1%} · {origin}"
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from core.data import CLASS_NAMES
 from core.models import export, store, zoo
-from core.training import estimate, fair_queue, jobs
+from core.training import browser, estimate, fair_queue, jobs
 from ui import charts, identity, widgets
 
 RUN_PARAM = "run"  # the run's own link: ?run=<job id> (122 random bits)
@@ -41,6 +42,69 @@ def submit(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, name: str, dataset, sec
     queue().submit(job, dataset)
     st.query_params[RUN_PARAM] = job.id
     return job
+
+
+# -- where it trains: this server's queue, or the visitor's own browser (TensorFlow.js) ----------------------------------
+PLACES = {"🖥️ On this server": browser.SERVER, "💻 In this browser": browser.BROWSER}
+_BROWSER_RUNS = "browser_runs"  # this page session's browser runs: only the tab that started one trains it
+_train_in_browser = st.components.v2.component(
+    "fms_browser_trainer", js=(Path(__file__).with_name("browser_train.js")).read_text(), isolate_styles=False
+)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _browser_refusal(arch: str, hp: zoo.Hyperparameters) -> str | None:
+    return browser.refusal_reason(zoo.get_spec(arch), hp)
+
+
+def choose_place(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, job: jobs.TrainingJob | None) -> str:
+    """On this server or in this browser: a choice bound to the URL, its default the server's setting
+    (``FASHION_STUDIO_TRAIN_IN``). A run the browser cannot train says why and stays on the server."""
+    if job is not None and not job.finished:
+        return browser.BROWSER if isinstance(job, browser.BrowserJob) else browser.SERVER
+    refusal = _browser_refusal(spec.key, hp)
+    if refusal:
+        st.caption(f"🖥️ Trains on this server. {refusal}")
+        return browser.SERVER
+    default = browser.default_place(queue().busy())
+    labels = list(PLACES)
+    chosen = st.segmented_control(
+        "Where it trains",
+        labels,
+        default=labels[list(PLACES.values()).index(default)],
+        required=True,
+        key="where",
+        bind="query-params",
+        help="In this browser, TensorFlow.js trains on your own device (its GPU when it has one) and this server"
+        " only tests and saves the result: no queue, however many train at once.",
+    )
+    place = PLACES[chosen]
+    if place == browser.BROWSER:
+        st.caption(
+            "💻 Trains in this tab with TensorFlow.js, the same architecture and recipe; the server tests the"
+            " result on its 10,000 test images and saves it as your run. **Keep this tab open: a reload or closing"
+            " it ends the run.**"
+        )
+    return place
+
+
+def submit_in_browser(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, name: str) -> jobs.TrainingJob:
+    """Start a run that this tab trains; raises ValueError (a bad setting, or one run per browser) with its message."""
+    job = browser.BrowserJob(spec, hp.validate(), name, owner=identity.owner())
+    queue().track(job)
+    st.session_state.setdefault(_BROWSER_RUNS, set()).add(job.id)
+    st.query_params[RUN_PARAM] = job.id
+    return job
+
+
+def browser_trainer(job: jobs.TrainingJob) -> None:
+    """The TensorFlow.js trainer of a live browser run, in the tab that started it; other tabs only follow it."""
+    if not isinstance(job, browser.BrowserJob) or job.finished:
+        return
+    if job.id in st.session_state.get(_BROWSER_RUNS, ()):
+        _train_in_browser(data={"jobId": job.id}, key=f"browser-run-{job.id}")
+    else:
+        st.info("This run trains in another tab of this browser; here you can follow it and stop it.", icon="💻")
 
 
 def duration_estimate(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, dataset) -> estimate.Estimate | None:

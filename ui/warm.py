@@ -57,11 +57,19 @@ def _train_page() -> None:
     estimate.book().estimate_or_probe(spec, spec.defaults, dataset)
 
 
+def _browser_runtime() -> None:
+    """TensorFlow.js for training in the browser, fetched from npm when this server has none (Community Cloud)."""
+    from ui import browser_runtime
+
+    browser_runtime.install()
+
+
 STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("TensorFlow", _keras),
     ("dataset", _dataset),
     ("Predict's models", _predict_page),
     ("Train's first architecture", _train_page),
+    ("TensorFlow.js", _browser_runtime),
 )
 
 

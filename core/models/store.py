@@ -65,6 +65,7 @@ class ModelMeta:
     schema: int = META_SCHEMA
     notes: dict = field(default_factory=dict)
     owner: str = ""  # a hash of the browser that trained it (ui.identity.owner); "" for shipped and CLI runs
+    where: str = ""  # where it trained: "this server", a Ray node, "this browser (TensorFlow.js, webgl)"
 
     @classmethod
     def from_json(cls, text: str) -> ModelMeta:
@@ -72,7 +73,7 @@ class ModelMeta:
         if not isinstance(data, dict):
             raise ValueError("meta.json does not hold an object")
         known = {name for name in cls.__dataclass_fields__}
-        missing = [name for name in known if name not in data and name not in ("schema", "notes", "owner")]
+        missing = [name for name in known if name not in data and name not in ("schema", "notes", "owner", "where")]
         if missing:
             raise ValueError(f"meta.json lacks {', '.join(sorted(missing))}")
         return cls(**{key: value for key, value in data.items() if key in known})

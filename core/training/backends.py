@@ -385,6 +385,7 @@ def _save_returned(job: TrainingJob, answer: dict):
         model_id=model_id,
         display_name=model_id,
         owner=job.owner,
+        where=f"Ray node {answer['node']}",
         notes={**meta.notes, "backend": "ray", "node": answer["node"]},
     )
     artifact = store.save(model, meta, root, answer.get("probabilities"))

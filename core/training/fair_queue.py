@@ -67,20 +67,8 @@ class TrainingQueue:
                     " architecture."
                 )
         with self._lock:
-            for owner in {job.owner for job in jobs} - {""}:
-                mine = self.active_job_of(owner)
-                if mine is not None:
-                    raise QueueError(
-                        f"You already have a run {'training' if mine.state != QUEUED else 'waiting'}"
-                        f" ({mine.reserved_id or mine.model_name}). Stop it or let it finish before starting another."
-                    )
-            self._forget_old()
-            reserved = {other.reserved_id for other in self.jobs.values() if not other.finished}
+            self._admit(jobs)
             for job in jobs:
-                job.group = jobs[0].id
-                job.reserved_id = store.unique_id(job.root or store.runs_dir(), job.model_name, taken=reserved)
-                reserved.add(job.reserved_id)
-                self.jobs[job.id] = job
                 self._waiting.append((job, dataset))
                 job.queue_status = lambda job_id=job.id: self.status(job_id)
                 job.backend = job.backend or self.backend
@@ -88,6 +76,35 @@ class TrainingQueue:
                     job._where = job.backend.describe()  # a waiting run is not on "this server" either
             self._dispatch()
         return jobs
+
+    def track(self, job: TrainingJob) -> TrainingJob:
+        """List a run that trains elsewhere (in its owner's browser, ``core.training.browser``): it holds no slot
+        and never waits, but counts as its browser's one active run and is seen and stopped like any other."""
+        with self._lock:
+            self._admit([job])
+        return job
+
+    def _admit(self, jobs: list[TrainingJob]) -> None:
+        """One active submission per browser; each job gets its reserved id and joins the list. Lock held."""
+        for owner in {job.owner for job in jobs} - {""}:
+            mine = self.active_job_of(owner)
+            if mine is not None:
+                raise QueueError(
+                    f"You already have a run {'training' if mine.state != QUEUED else 'waiting'}"
+                    f" ({mine.reserved_id or mine.model_name}). Stop it or let it finish before starting another."
+                )
+        self._forget_old()
+        reserved = {other.reserved_id for other in self.jobs.values() if not other.finished}
+        for job in jobs:
+            job.group = jobs[0].id
+            job.reserved_id = store.unique_id(job.root or store.runs_dir(), job.model_name, taken=reserved)
+            reserved.add(job.reserved_id)
+            self.jobs[job.id] = job
+
+    def busy(self) -> bool:
+        """Every slot of the server taken, or runs waiting for one."""
+        with self._lock:
+            return bool(self._waiting) or len(self._running) >= self.max_concurrent
 
     def _start_order(self) -> list[tuple[TrainingJob, FashionMNIST]]:
         """The waiting jobs in the order they will start: round robin over browsers (the one served longest ago

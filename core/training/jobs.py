@@ -442,6 +442,7 @@ class TrainingJob:
             created=datetime.now(UTC).isoformat(timespec="seconds"),
             versions=store.library_versions(),
             owner=self.owner,
+            where=self._where,
         )
         artifact = store.save(model, meta, root, probabilities)
         store.keep_within_cap(root, artifact.model_id)
