@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+TFJS := vendor/tfjs-4.22.0/tf.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run dev test setup setup-test system-packages test-system-packages lint format zoo bench load embeddings label-issues clean
@@ -18,8 +19,8 @@ dev: setup
 test: setup-test
 	$(PY) -m pytest
 
-setup: system-packages $(VENV)/.runtime-installed
-setup-test: test-system-packages $(VENV)/.dev-installed
+setup: system-packages $(VENV)/.runtime-installed $(TFJS)
+setup-test: test-system-packages $(VENV)/.dev-installed $(TFJS)
 
 # The dataset from Debian/Ubuntu (skipped where apt is missing: then set FASHION_MNIST_DIR).
 system-packages:
@@ -39,6 +40,10 @@ $(VENV)/bin/python:
 $(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
+
+# TensorFlow.js for training in the browser: npm's own tarballs, hash-checked, served by the app (ui/browser_runtime.py).
+$(TFJS): ui/browser_runtime.py | $(VENV)/bin/python
+	$(PY) -m ui.browser_runtime
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-ray.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements-dev.txt -r requirements-ray.txt
@@ -75,4 +80,4 @@ load: setup-test
 	$(PY) -m bench.bench_scale --runs 100 --pages home predict compare evaluate --read 10 --json bench/results/scale-from-dataset.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/output
+	rm -rf $(VENV) vendor .pytest_cache .ruff_cache tests/e2e/output

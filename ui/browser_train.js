@@ -303,7 +303,11 @@ async function train(run) {
 }
 
 export default function ({ data, parentElement }) {
-  const line = parentElement.querySelector("p") || parentElement.appendChild(document.createElement("p"));
+  let line = parentElement.querySelector("p");
+  if (!line) { // the run's phases (loading, measuring, training, saved) are announced to screen readers too
+    line = parentElement.appendChild(document.createElement("p"));
+    line.setAttribute("role", "status");
+  }
   let run = RUNS[data.jobId];
   if (!run) {
     run = RUNS[data.jobId] = { jobId: data.jobId, text: "", done: false, lines: new Set() };

@@ -38,7 +38,7 @@ def model_label(artifact: store.Artifact) -> str:
         else "imported"
         if meta.notes.get("origin") == "import"
         else "trained in a browser"
-        if meta.where.startswith("this browser")
+        if meta.where.startswith("a browser")
         else "trained here"
     )
     return f"{name} · {meta.test_accuracy:.1%} · {origin}"

@@ -65,7 +65,7 @@ class ModelMeta:
     schema: int = META_SCHEMA
     notes: dict = field(default_factory=dict)
     owner: str = ""  # a hash of the browser that trained it (ui.identity.owner); "" for shipped and CLI runs
-    where: str = ""  # where it trained: "this server", a Ray node, "this browser (TensorFlow.js, webgl)"
+    where: str = ""  # where it trained: "this server", a Ray node, "a browser (TensorFlow.js, webgl)"
 
     @classmethod
     def from_json(cls, text: str) -> ModelMeta:

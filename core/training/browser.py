@@ -225,7 +225,7 @@ class BrowserJob(jobs.TrainingJob):
     def __init__(self, spec: zoo.ModelSpec, hp: zoo.Hyperparameters, model_name: str, **kwargs):
         super().__init__(spec, hp, model_name, **kwargs)
         self.plan = plan(spec, hp)  # BrowserRefusal here: the run never exists
-        self._where = "this browser"
+        self._where = "a browser"
         self._message = "Starting TensorFlow.js in your browser…"
         self._last_seen = time.monotonic()
         self._finishing = threading.Lock()
@@ -282,7 +282,7 @@ class BrowserJob(jobs.TrainingJob):
                 state=jobs.RUNNING,
                 batches_per_epoch=max(batches, 1),
                 started=time.perf_counter(),
-                where=f"this browser (TensorFlow.js, {backend})",
+                where=f"a browser (TensorFlow.js, {backend})",
                 message="Training in your browser…",
             )
         elif kind == "epoch_begin":

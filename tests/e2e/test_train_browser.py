@@ -16,7 +16,7 @@ from tests.e2e.conftest import wait_for_app
 pytestmark = pytest.mark.e2e
 
 IN_THIS_BROWSER = "💻 In this browser"
-TRAINS_HERE = re.compile(r"on this browser \(TensorFlow\.js, (webgl|wasm|cpu)\)")
+TRAINS_HERE = re.compile(r"on a browser \(TensorFlow\.js, (webgl|wasm|cpu)\)")
 
 
 def open_train(page, url: str, name: str, epochs: int) -> None:

@@ -121,7 +121,7 @@ def test_a_browser_run_reports_saves_its_weights_evaluated_here_and_is_listed_li
     )
     job.report([{"kind": "epoch", "epoch": 1, "logs": {"loss": 1.0, "accuracy": 0.6, "val_loss": 0.9}}])
     progress = job.snapshot()
-    assert (progress.state, progress.batch, progress.where) == (jobs.RUNNING, 5, "this browser (TensorFlow.js, wasm)")
+    assert (progress.state, progress.batch, progress.where) == (jobs.RUNNING, 5, "a browser (TensorFlow.js, wasm)")
 
     # the weights of a model trained here stand in for the browser's: the server must score them itself
     spec = zoo.get_spec("mlp_128")
@@ -132,7 +132,7 @@ def test_a_browser_run_reports_saves_its_weights_evaluated_here_and_is_listed_li
     saved = store.find(done.model_id, [tmp_path])
     expected = float(np.mean(store.predict_probabilities(trained, dataset.x_test).argmax(1) == dataset.y_test))
     assert done.state == jobs.DONE and saved.meta.test_accuracy == pytest.approx(expected)
-    assert saved.meta.where == "this browser (TensorFlow.js, wasm)" and saved.meta.owner == "learner"
+    assert saved.meta.where == "a browser (TensorFlow.js, wasm)" and saved.meta.owner == "learner"
     assert saved.meta.history["val_loss"] == [0.9]  # the curves it reported are drawn; the score is the server's
     with pytest.raises(browser.BrowserRefusal, match="over"):
         job.finish(encoded(weights_of(trained)), dataset)  # once saved, never again
