@@ -41,7 +41,7 @@ if job is not None:
             st.caption(
                 "🔗 This page's address is this run's link: a reload or another tab of this browser finds it again."
             )
-        live.live_panel(job.id, options, dataset)
+        live.live_panel(job, options, dataset)
     else:
         if progress.batches_per_epoch:  # it trained: its curves, metrics and watched images stay on screen
             live.show_progress(progress, options)

@@ -81,6 +81,7 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--contexts", type=int, default=10)
     parser.add_argument("--concurrent-recipe", default="mlp_128:2")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the table goes")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -170,7 +171,7 @@ def write(args, rows, class_rows) -> None:
             f" the whole machine's: {machine_cpu:.1f} CPU-s, so {1 - server_cpu / machine_cpu:.0%} of the compute was"
             " the browsers' (here on the same 2-core machine: on a class's laptops each is its own).",
         ]
-    RESULTS.write_text("\n".join(lines) + "\n")
+    args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -179,10 +179,16 @@ def show_progress(progress: jobs.Progress, options: dict | None = None) -> None:
         )
 
 
-@st.fragment(run_every=2.0)
-def live_panel(job_id: str, options: dict, dataset) -> None:
-    """Redraws every two seconds while the job waits or runs (each redraw costs the server and the browser CPU
-    that training would use); a full rerun once it has finished."""
+def live_panel(job: jobs.TrainingJob, options: dict, dataset) -> None:
+    """The run's progress, curves, watched images and Stop, redrawn while it waits or runs: every 2 s for a run
+    on the server; every 5 s for one in a browser, whose whole point is to spare the server (ten browser runs
+    redrawn every 2 s kept half a core of it busy: bench/results/browser.md)."""
+    (_browser_panel if isinstance(job, browser.BrowserJob) else _server_panel)(job.id, options, dataset)
+
+
+def _panel(job_id: str, options: dict, dataset) -> None:
+    """One redraw (each costs the server and the browser CPU that training would use); a full rerun once the
+    run has finished."""
     job = queue().get(job_id)
     if job is None:
         return
@@ -195,6 +201,10 @@ def live_panel(job_id: str, options: dict, dataset) -> None:
         st.rerun(scope="app")
     show_progress(progress, options)
     show_watch(progress, dataset)
+
+
+_server_panel = st.fragment(run_every=2.0)(_panel)
+_browser_panel = st.fragment(run_every=5.0)(_panel)
 
 
 # -- the settings, bound to the URL so a link opens the exact setup ---------------------------------------------------
