@@ -49,16 +49,20 @@ def _job(request: Request):
     return job, None
 
 
-async def _json_body(request: Request):
+async def _job_and_body(request: Request):
+    """The live browser run this request names and owns, and the request's JSON body; else an error response."""
+    job, refused = _job(request)
+    if refused:
+        return None, None, refused
     if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-        return None, _error(413, f"At most {MAX_BODY_BYTES // 1024**2} MB may be sent.")
+        return None, None, _error(413, f"At most {MAX_BODY_BYTES // 1024**2} MB may be sent.")
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
-        return None, _error(413, f"At most {MAX_BODY_BYTES // 1024**2} MB may be sent.")
+        return None, None, _error(413, f"At most {MAX_BODY_BYTES // 1024**2} MB may be sent.")
     try:
-        return json.loads(body or b"null"), None
+        return job, json.loads(body or b"null"), None
     except ValueError:
-        return None, _error(400, "The body is not JSON.")
+        return None, None, _error(400, "The body is not JSON.")
 
 
 def tfjs_file(request: Request) -> Response:
@@ -110,10 +114,7 @@ def run_plan(request: Request) -> Response:
 async def run_progress(request: Request) -> Response:
     from core.training import browser
 
-    job, refused = _job(request)
-    if refused:
-        return refused
-    events, refused = await _json_body(request)
+    job, events, refused = await _job_and_body(request)
     if refused:
         return refused
     try:
@@ -129,10 +130,7 @@ async def run_weights(request: Request) -> Response:
 
     from core.training import browser
 
-    job, refused = _job(request)
-    if refused:
-        return refused
-    payload, refused = await _json_body(request)
+    job, payload, refused = await _job_and_body(request)
     if refused:
         return refused
     try:  # evaluation and saving take a second or two: off the event loop
