@@ -208,7 +208,9 @@ async function train(run) {
     if (!planResponse.ok) throw new Error("this run is no longer live on the server");
     const plan = await planResponse.json();
     run.say("Measuring which TensorFlow.js backend trains this model fastest here…");
+    if (await send(true)) return run.say("Stopped; nothing was saved."); // (an empty report: still here)
     const { backend, timings } = await fastestBackend(plan);
+    if (await send(true)) return run.say("Stopped; nothing was saved.");
     const measured = Object.entries(timings).map(([name, ms]) => `${name} ${ms.toFixed(0)} ms`).join(", ");
     run.say(`Downloading the training images (TensorFlow.js ${tf.version.tfjs}, ${backend} backend)…`);
     const data = new Uint8Array(await (await fetch(plan.data_url)).arrayBuffer());

@@ -226,6 +226,7 @@ class BrowserJob(jobs.TrainingJob):
         super().__init__(spec, hp, model_name, **kwargs)
         self.plan = plan(spec, hp)  # BrowserRefusal here: the run never exists
         self._where = "a browser"
+        self._state = jobs.PREPARING  # never queued: it starts as soon as its tab has TensorFlow.js ready
         self._message = "Starting TensorFlow.js in your browser…"
         self._last_seen = time.monotonic()
         self._finishing = threading.Lock()
@@ -299,14 +300,12 @@ class BrowserJob(jobs.TrainingJob):
             self._record_batch(batch, self._logs_of(event))
         elif kind == "epoch":
             epoch = int(_number(event.get("epoch")))
-            watch = event.get("watch") or []
-            answers = tuple((int(_number(cls)) % 10, _number(conf)) for cls, conf in watch[: len(jobs.WATCHED_CLASSES)])
+            answers = self._answers_of(event)
             if answers:
                 self._update(watch=answers, watch_epoch=epoch)
             self._record_epoch(epoch, self._logs_of(event))
         elif kind == "watch":  # before training: what the untrained model answers
-            answers = tuple((int(_number(cls)) % 10, _number(conf)) for cls, conf in event.get("watch", [])[:12])
-            self._update(watch=answers, watch_epoch=0)
+            self._update(watch=self._answers_of(event), watch_epoch=0)
         elif kind == "failed":
             self._update(
                 state=jobs.FAILED,
@@ -315,6 +314,22 @@ class BrowserJob(jobs.TrainingJob):
             )
         else:
             raise BrowserRefusal(f"Unknown report {kind!r}.")
+
+    @staticmethod
+    def _answers_of(event: dict) -> tuple[tuple[int, float], ...]:
+        """The watched test images' (class, confidence) pairs, one per watched image or none."""
+        answers = event.get("watch") or []
+        if not isinstance(answers, list) or len(answers) not in (0, len(jobs.WATCHED_CLASSES)):
+            raise BrowserRefusal(f"Expected {len(jobs.WATCHED_CLASSES)} answers for the watched images.")
+        pairs = []
+        for answer in answers:
+            if not isinstance(answer, list) or len(answer) != 2:
+                raise BrowserRefusal("A watched image's answer must be [class, confidence].")
+            cls, confidence = _number(answer[0]), _number(answer[1])
+            if cls not in range(10) or not 0 <= confidence <= 1 + 1e-6:
+                raise BrowserRefusal("A watched image's answer is not a class 0-9 with a confidence from 0 to 1.")
+            pairs.append((int(cls), min(confidence, 1.0)))
+        return tuple(pairs)
 
     @staticmethod
     def _logs_of(event: dict) -> dict[str, float]:

@@ -54,7 +54,13 @@ def test_the_server_start_warms_every_cache_the_first_pages_read(tmp_path):
     assert result["keras"]
     failed = {step: outcome for step, outcome in result["report"].items() if not isinstance(outcome, float)}
     assert not failed, failed
-    assert set(result["report"]) == {"TensorFlow", "dataset", "Predict's models", "Train's first architecture"}
+    assert set(result["report"]) == {
+        "TensorFlow",
+        "dataset",
+        "Predict's models",
+        "Train's first architecture",
+        "TensorFlow.js",
+    }
     assert result["models_missing"] == [], "every shipped model is loaded before the first visitor"
     assert result["measured"], "the Train page's first architecture has its duration estimate"
     assert (tmp_path / ".throughput.json").is_file()

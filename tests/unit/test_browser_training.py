@@ -156,7 +156,18 @@ def test_nonsense_reports_are_refused_and_a_silent_browser_ends_its_run(tmp_path
     job = browser_run(tmp_path)
     with pytest.raises(browser.BrowserRefusal, match="parameters"):
         job.report([{"kind": "begin", "batches_per_epoch": 29, "backend": "webgl", "params": 7}])
-    for event in ({"kind": "epoch_begin", "epoch": 99}, {"kind": "fly"}, {"kind": "batch", "batch": float("nan")}):
+    assert job.state == jobs.PREPARING  # never "queued": it holds no place in the server's line
+    twelve = [[3, 0.5]] * 12
+    job.report([{"kind": "watch", "watch": twelve}])
+    assert job.snapshot().watch == ((3, 0.5),) * 12
+    for event in (
+        {"kind": "epoch_begin", "epoch": 99},
+        {"kind": "fly"},
+        {"kind": "batch", "batch": float("nan")},
+        {"kind": "watch", "watch": [[11, 0.5]] * 12},
+        {"kind": "watch", "watch": [[3, 0.5]] * 5},
+        {"kind": "watch", "watch": ["no"] * 12},
+    ):
         with pytest.raises(browser.BrowserRefusal):
             job.report([event])
     monkeypatch.setattr(browser, "SILENCE_SECONDS", 0.0)
