@@ -42,8 +42,9 @@ $(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
 	touch $@
 
 # TensorFlow.js for training in the browser: npm's own tarballs, hash-checked, served by the app (ui/browser_runtime.py).
+# Without the npm registry the app still runs; the Train page then offers only the server (and says why).
 $(TFJS): ui/browser_runtime.py | $(VENV)/bin/python
-	$(PY) -m ui.browser_runtime
+	-$(PY) -m ui.browser_runtime
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-ray.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements-dev.txt -r requirements-ray.txt

@@ -60,7 +60,7 @@ def _verified(package: str, body: bytes, integrity: str) -> bytes:
     return body
 
 
-def install(timeout: float = 120.0) -> Path:
+def install(timeout: float = 30.0) -> Path:
     """Fetch and unpack the pinned files into ``FOLDER`` (atomically: all of them or none); a no-op when present."""
     if installed():
         return FOLDER

@@ -12,7 +12,7 @@ import streamlit as st
 from core.data import CLASS_NAMES
 from core.models import export, store, zoo
 from core.training import browser, estimate, fair_queue, jobs
-from ui import charts, identity, widgets
+from ui import browser_runtime, charts, identity, widgets
 
 RUN_PARAM = "run"  # the run's own link: ?run=<job id> (122 random bits)
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -63,6 +63,8 @@ def choose_place(spec: zoo.ModelSpec, hp: zoo.Hyperparameters, job: jobs.Trainin
     if job is not None and not job.finished:
         return browser.BROWSER if isinstance(job, browser.BrowserJob) else browser.SERVER
     refusal = _browser_refusal(spec.key, hp)
+    if not browser_runtime.installed():
+        refusal = "Training in the browser needs TensorFlow.js, which this server could not install (`make setup`)."
     if refusal:
         st.caption(f"🖥️ Trains on this server. {refusal}")
         return browser.SERVER

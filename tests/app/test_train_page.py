@@ -189,3 +189,17 @@ def test_a_chance_level_run_explains_itself_instead_of_celebrating(app, runs_dir
     words = " ".join(w.value for w in at.warning)
     assert "chance level" in words and "guessing scores 10%" in words
     assert store.find("raw-sgd", [runs_dir]).meta.test_accuracy < 0.15
+
+
+def test_where_it_trains_says_why_a_run_stays_on_the_server(app, monkeypatch):
+    at = app.switch_page("app_pages/train.py").run()
+    at.selectbox[0].set_value(zoo.get_spec("studio_cnn").name).run()  # its shifts and erasing: not in TensorFlow.js
+    captions = " ".join(caption.value for caption in at.caption)
+    assert "Trains on this server. Studio CNN (ours) trains on the server only" in captions
+    assert "RandomTranslation" in captions and "switch augmentation off" in captions
+    monkeypatch.setattr("ui.browser_runtime.installed", lambda: False)  # a server that could not reach npm
+    at.selectbox[0].set_value(zoo.get_spec("mlp_128").name).run()
+    captions = " ".join(caption.value for caption in at.caption)
+    assert "needs TensorFlow.js, which this server could not install" in captions
+    assert "Keep this tab open" not in captions  # must NOT happen: the browser offered anyway
+    assert not at.exception
