@@ -145,11 +145,6 @@ def refusal_reason(spec: zoo.ModelSpec, hp: zoo.Hyperparameters) -> str | None:
 
 
 # -- the data: the run's training images, once ---------------------------------------------------------------------
-def data_key(hp: zoo.Hyperparameters) -> tuple[int | None, float, int]:
-    """What the training data depends on (a server run with the same three values trains on the same images)."""
-    return hp.subset, hp.validation_split, hp.seed
-
-
 def training_data(dataset: FashionMNIST, subset: int | None, validation_split: float, seed: int) -> bytes:
     """The run's training and validation images and labels, uint8, exactly as a server run splits them:
     ``FMS1``, two little-endian uint32 counts (train, validation), then the train images, train labels,
