@@ -50,7 +50,8 @@ MORPHOLOGY_SHARE = 0.012  # closing and margin radius, as a share of the longer 
 KEEP_PART_SHARE = 0.1  # parts of the object at least this share of the largest are kept (sandal straps)
 PIECE_SHARE = 0.0005  # parts counted as "pieces" (texture, noise) from this share of the image up
 EDGE_LEVEL = 0.15  # Sobel magnitude (of the contrast) that counts as a strong edge
-EDGE_SIDE = 160  # ... measured with the object's box at least this big (longest side)
+EDGE_SIDE = 160
+TRANSPARENT_SHARE = 0.05  # an image this much transparent is a cut-out: its transparent pixels are the background  # ... measured with the object's box at least this big (longest side)
 
 
 class ImageError(ValueError):
@@ -272,18 +273,19 @@ def _thumbnail(pixels: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
 
 
-def _flatten_fill(gray: np.ndarray, alpha: np.ndarray) -> float:
+def _flatten_fill(gray: np.ndarray, alpha: np.ndarray, keyed: bool) -> float:
     """The grey level to put behind transparent pixels.
 
-    A keyed-out image (a GIF whose black was made transparent) keeps one hidden colour under its
-    transparent pixels: when the object stands out from it, that colour was the background. A
-    cut-out's hidden colour means nothing (editors store black), so otherwise the object goes on
-    black or white, whichever it contrasts with, judged from its opaque pixels.
+    A keyed-out image (a palette GIF or PNG whose black was made the transparent colour) keeps
+    its background colour under its transparent pixels: when the object stands out from it, that
+    colour was the background. An alpha channel's hidden colour means nothing (editors and emoji
+    fonts store black), so a cut-out goes on black or white, whichever it contrasts with, judged
+    from its opaque pixels.
     """
     weight = float(alpha.sum())
     object_level = float((gray * alpha).sum() / weight) if weight > 0 else 255.0
     hidden = gray[alpha < 0.02]
-    if hidden.size and float(hidden.std()) < 2.0 and abs(object_level - float(hidden.mean())) > 32:
+    if keyed and hidden.size and float(hidden.std()) < 2.0 and abs(object_level - float(hidden.mean())) > 32:
         return float(hidden.mean())
     return 0.0 if object_level >= 127.5 else 255.0
 
@@ -415,6 +417,7 @@ def preprocess_image(image: Image.Image, description: str = "", notes: list[str]
     """A decoded Pillow image -> the model input; see the module docstring for the order."""
     warns = list(notes or [])
     steps: list[Step] = []
+    keyed = "transparency" in image.info and image.mode not in ("RGBA", "LA", "PA", "RGBa", "La")
     image = _normalized_mode(image)
     _check_dimensions(*image.size)
     description = description or f"{image.width}×{image.height}, {image.mode}"
@@ -434,18 +437,28 @@ def preprocess_image(image: Image.Image, description: str = "", notes: list[str]
     # ITU-R 601 luma, the same weights as Pillow's convert("L")
     luma_weights = np.array([0.299, 0.587, 0.114], np.float32) if colour.shape[2] == 3 else np.ones(1, np.float32)
 
+    known_background = False
     if alpha is not None and float(alpha.min()) < 0.98:
-        fill = _flatten_fill(colour @ luma_weights, alpha)
+        fill = _flatten_fill(colour @ luma_weights, alpha, keyed)
         colour = colour * alpha[..., None] + fill * (1.0 - alpha[..., None])
         shade = "black" if fill < 64 else "white" if fill > 192 else "grey"
         steps.append(Step(f"On {shade}", _thumbnail(_as_uint8(colour[..., 0] if colour.shape[2] == 1 else colour))))
         if float(alpha.sum()) < 1.0:
             warns.append("The image is fully transparent: there is nothing to see.")
+        # A cut-out says where its background is: under the transparent pixels. Its border may be
+        # mostly object (an emoji drawn edge to edge), so the border is not asked.
+        known_background = float((alpha < 0.02).mean()) >= TRANSPARENT_SHARE
 
-    # 1. The background, from the border: its colour, gradient and vignetting.
-    background, noise, background_fit = _background_model(colour)
+    # 1. The background: the transparent pixels' fill, or fitted from the border (its colour,
+    # gradient and vignetting).
+    if known_background:
+        background, noise, background_fit = np.full_like(colour, fill), 0.0, 1.0
+        background_step = f"Background (the transparent pixels, on {shade})"
+    else:
+        background, noise, background_fit = _background_model(colour)
+        background_step = "Background (from the border)"
     show = (lambda values: values[..., 0]) if colour.shape[2] == 1 else (lambda values: values)
-    steps.append(Step("Background (from the border)", _thumbnail(_as_uint8(show(background)))))
+    steps.append(Step(background_step, _thumbnail(_as_uint8(show(background)))))
     # 2. Flattened: how far each pixel is from the background, in any colour. A dark garment on
     # white and a light one on black both come out light on black, as in the dataset.
     difference = np.sqrt(((colour - background) ** 2).mean(axis=2))

@@ -94,6 +94,24 @@ def test_transparency_is_flattened_onto_the_background_that_contrasts():
         assert result.image[:, :5].max() < 0.05  # the sides of the square stay black
 
 
+def test_a_cut_out_drawn_edge_to_edge_is_separated_by_its_transparency():
+    """A brown briefcase drawn to both edges of a transparent canvas, as emoji are drawn: most of the
+    border is briefcase, so a background fitted from the border would be brown and the briefcase
+    black. Its transparent pixels say where the background is."""
+    rgba = np.zeros((64, 64, 4), np.uint8)
+    rgba[22:60, :] = (154, 78, 28, 255)  # the body, from edge to edge
+    rgba[8:22, 20:44] = (154, 78, 28, 255)  # the handle ...
+    rgba[12:22, 26:38, 3] = 0  # ... and the hole in it
+    rgba[34:40, 26:38] = (205, 205, 215, 255)  # a light clasp
+    result = preprocess.preprocess(png(rgba))
+
+    assert "Background (the transparent pixels, on white)" in [step.name for step in result.steps]
+    assert result.inverted  # a dark object, on white
+    body = result.image[16:26, 2:26]
+    assert body.mean() > 0.7  # the briefcase is light on black, as in the dataset
+    assert result.image[:6, :8].max() < 0.1  # beside the handle: background
+
+
 def test_white_background_product_photo_becomes_light_on_dark():
     """A navy T-shirt on a white studio background, as a JPEG: the dataset's look comes out."""
     photo = Image.new("RGB", (600, 450), (250, 250, 248))
