@@ -50,8 +50,8 @@ MORPHOLOGY_SHARE = 0.012  # closing and margin radius, as a share of the longer 
 KEEP_PART_SHARE = 0.1  # parts of the object at least this share of the largest are kept (sandal straps)
 PIECE_SHARE = 0.0005  # parts counted as "pieces" (texture, noise) from this share of the image up
 EDGE_LEVEL = 0.15  # Sobel magnitude (of the contrast) that counts as a strong edge
-EDGE_SIDE = 160
-TRANSPARENT_SHARE = 0.05  # an image this much transparent is a cut-out: its transparent pixels are the background  # ... measured with the object's box at least this big (longest side)
+EDGE_SIDE = 160  # ... measured with the object's box at least this big (longest side)
+TRANSPARENT_SHARE = 0.05  # an image this much transparent is a cut-out: its transparent pixels are the background
 
 
 class ImageError(ValueError):
