@@ -77,8 +77,7 @@ def main() -> int:
         f"- **Out-of-sample probabilities**: `make label-issues` (`python -m core.understand.label_issues`): {recipe.folds} "
         f"stratified folds (seed {recipe.seed}), one `{recipe.arch}` per fold with its default recipe"
         f"{'' if recipe.epochs is None else f' for {recipe.epochs} epochs'}, trained on the other folds, "
-        f"scoring only its own. **{stored.seconds:.0f} s** for all 60,000 images (measured while 3 other "
-        "engineers trained models and ran tests on the same 2 cores); out-of-sample accuracy "
+        f"scoring only its own. **{stored.seconds:.0f} s** for all 60,000 images; out-of-sample accuracy "
         f"{accuracy:.2%}. Stored as `artifacts/train_oof_probabilities.npz` (float16 + folds, "
         f"{li.OOF_FILE.stat().st_size / 1024:.0f} KB).",
         f"- **Ranking** (cleanlab `find_label_issues`, prune by noise rate, ordered by self-confidence, "

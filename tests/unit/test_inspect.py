@@ -43,14 +43,14 @@ def test_activations_of_a_cnn_have_its_layers_shapes(parts, dataset):
     quick = parts["cnn_quick"]
     maps = ins.activations(quick, dataset.x_test[0])
     # two unpadded 3x3 convolutions with 2x2 pooling between: 28 -> 26 (-> 13) -> 11
-    assert [value.shape for value in maps.values()] == [(26, 26, 32), (11, 11, 64), (128,)]
+    assert [value.shape for value in maps.values()] == [(26, 26, 16), (11, 11, 32), (128,)]
     assert [block.kind for block in quick.blocks] == ["conv", "conv", "dense"]
     for name, value in maps.items():
         block = next(block for block in quick.blocks if block.name == name)
         assert value.shape == tuple(quick.network.get_layer(block.output_layer).output.shape[1:])
         assert value.min() >= 0  # after the ReLU, as the next layer receives it
     ordered = ins.strongest_first(maps[quick.blocks[0].name])
-    assert ordered.shape == (32, 26, 26)
+    assert ordered.shape == (16, 26, 26)
     means = ordered.mean(axis=(1, 2))
     assert np.all(np.diff(means) <= 0) and means[0] > means[-1]
 
