@@ -30,8 +30,8 @@ system-packages:
 # Tests also need Debian's chromium for the browser tests; its colour emoji font draws the page icons in
 # screenshots and is one source of bench/world_pictures.py.
 test-system-packages: system-packages
-	@if command -v apt-get >/dev/null && ! (dpkg -s chromium && dpkg -s fonts-noto-color-emoji) >/dev/null 2>&1; then \
-		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji; fi
+	@if command -v apt-get >/dev/null && ! (dpkg -s chromium && dpkg -s fonts-noto-color-emoji && dpkg -s libcairo2) >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji libcairo2; fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -46,7 +46,7 @@ def main() -> int:
     lines += [
         "",
         "Reading: the vote of 3 beats every member but the best, which alone is still better: one model far ahead",
-        "of the others gains nothing from their averaged opinion. Each model added after that lowers the vote.",
+        "of the others gains nothing from their averaged opinion, and no vote of more models beats the three.",
         "Predict pays nothing extra for it (the members' answers are averaged, no model runs twice).",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")

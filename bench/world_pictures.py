@@ -12,7 +12,7 @@ is in both:
 
 - tuning: Noto Color Emoji (Debian ``fonts-noto-color-emoji``), Apple's emoji (npm
   ``emoji-datasource-apple``), Font Awesome's free solid icons (npm ``@fortawesome/fontawesome-free``,
-  black icons on white);
+  black icons on white), OpenMoji (npm ``openmoji``, SVG drawn by cairosvg; added 2026-12-04);
 - held-out: Twemoji (npm ``emoji-datasource-twitter``), Material Design Icons (npm ``@mdi/font``,
   black icons on white), scikit-image's sample photos (PyPI ``scikit-image``; none is a garment).
 
@@ -314,6 +314,26 @@ def _font_awesome() -> list[Picture]:
     return _icons("Font Awesome", "tuning", "CC-BY-4.0 (icons)", font_bytes, codes, tables)
 
 
+def _openmoji() -> list[Picture]:
+    """OpenMoji's colour emoji (flat colours in black outlines), SVG drawn at 128x128 on transparency."""
+    import cairosvg  # requirements-dev.txt; it draws with Debian's libcairo2
+
+    with tarfile.open(_npm("openmoji", "17.0.0")) as tar:
+        members = {Path(m.name).stem.lower(): m for m in tar.getmembers() if "/color/svg/" in m.name}
+        pictures = []
+        for character, kind, category, labels in _emoji_items():
+            code = _emoji_hex(character)
+            member = members.get(code) or members.get(f"{code}-fe0f")
+            if member is None:
+                continue
+            svg = tar.extractfile(member).read()
+            data = cairosvg.svg2png(bytestring=svg, output_width=128, output_height=128)  # no external files
+            pictures.append(
+                Picture("OpenMoji", f"emoji {code}", kind, labels, category, "tuning", data, "CC-BY-SA-4.0")
+            )
+    return pictures
+
+
 def _skimage() -> list[Picture]:
     import skimage.data
 
@@ -339,6 +359,7 @@ SOURCES: tuple[Source, ...] = (
         _datasource("apple", "Apple emoji", "tuning", "Apple (fetched, never committed)"),
     ),
     Source("Font Awesome", "tuning", "CC-BY-4.0 (icons)", _font_awesome),
+    Source("OpenMoji", "tuning", "CC-BY-SA-4.0", _openmoji),
     Source("Twemoji", "held-out", "CC-BY-4.0", _datasource("twitter", "Twemoji", "held-out", "CC-BY-4.0")),
     Source("Material Design Icons", "held-out", "Apache-2.0", _mdi),
     Source("scikit-image sample photos", "held-out", "CC0/BSD", _skimage),

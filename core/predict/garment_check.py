@@ -18,7 +18,7 @@ Its threshold is calibrated on Fashion-MNIST validation images it never trained 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,20 +38,25 @@ class CheckMeta:
     validation_kept: float  # share of the calibration images at or above the threshold
     trained_on: dict[str, int]  # what it learned from: source -> images
     seconds: float
+    recipe: dict = field(default_factory=dict)  # how it was trained (bench/train_garment_check.py RECIPE | this)
 
     @classmethod
     def read(cls, path: Path = META_PATH) -> CheckMeta:
         raw = json.loads(path.read_text())
         return cls(
-            float(raw["threshold"]), float(raw["validation_kept"]), dict(raw["trained_on"]), float(raw["seconds"])
+            float(raw["threshold"]),
+            float(raw["validation_kept"]),
+            dict(raw["trained_on"]),
+            float(raw["seconds"]),
+            dict(raw.get("recipe", {})),
         )
 
     def write(self, path: Path = META_PATH) -> None:
         path.write_text(json.dumps(self.__dict__, indent=2) + "\n")
 
 
-def build_model():
-    """Three small conv blocks and one sigmoid: ~30k parameters, ~1 ms an image."""
+def build_model(filters: tuple[int, int, int] = (24, 48, 64), name: str = "garment_check"):
+    """Three small conv blocks and one sigmoid: ~30k parameters (the default filters), ~1 ms an image."""
     import keras
     from keras import layers
 
@@ -60,16 +65,16 @@ def build_model():
             keras.Input((IMAGE_SIDE, IMAGE_SIDE)),
             layers.Reshape((IMAGE_SIDE, IMAGE_SIDE, 1)),
             layers.Rescaling(1 / 255),
-            layers.Conv2D(24, 3, padding="same", activation="relu"),
+            layers.Conv2D(filters[0], 3, padding="same", activation="relu"),
             layers.MaxPooling2D(),
-            layers.Conv2D(48, 3, padding="same", activation="relu"),
+            layers.Conv2D(filters[1], 3, padding="same", activation="relu"),
             layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.Conv2D(filters[2], 3, padding="same", activation="relu"),
             layers.GlobalAveragePooling2D(),
             layers.Dropout(0.2),
             layers.Dense(1, activation="sigmoid"),
         ],
-        name="garment_check",
+        name=name,
     )
 
 
@@ -133,7 +138,7 @@ class GarmentCheck:
         import tensorflow as tf
 
         self.meta = meta
-        self._model = model
+        self.model = model
         self._call = tf.function(
             lambda x: model(x, training=False), input_signature=[tf.TensorSpec((None, IMAGE_SIDE, IMAGE_SIDE))]
         )
