@@ -227,10 +227,15 @@ def _emoji_items() -> list[tuple[str, str, str, tuple[str, ...]]]:
     return items
 
 
-def _datasource(vendor: str, source: str, split: str, licence: str) -> Callable[[], list[Picture]]:
+def _emoji_package(
+    package: str, version: str, folder: str, source: str, split: str, licence: str, draw=None
+) -> Callable[[], list[Picture]]:
+    """An npm package of emoji files named by code point (``1f455.png``), those in ``folder``; ``draw``
+    turns a file that is no picture yet (an SVG) into a PNG."""
+
     def load() -> list[Picture]:
-        with tarfile.open(_npm(f"emoji-datasource-{vendor}", "16.0.0")) as tar:
-            members = {Path(m.name).stem: m for m in tar.getmembers() if f"img/{vendor}/64/" in m.name}
+        with tarfile.open(_npm(package, version)) as tar:
+            members = {Path(m.name).stem.lower(): m for m in tar.getmembers() if folder in m.name}
             pictures = []
             for character, kind, category, labels in _emoji_items():
                 code = _emoji_hex(character)
@@ -238,10 +243,22 @@ def _datasource(vendor: str, source: str, split: str, licence: str) -> Callable[
                 if member is None:
                     continue
                 data = tar.extractfile(member).read()
+                data = draw(data) if draw else data
                 pictures.append(Picture(source, f"emoji {code}", kind, labels, category, split, data, licence))
         return pictures
 
     return load
+
+
+def _datasource(vendor: str, source: str, split: str, licence: str) -> Callable[[], list[Picture]]:
+    return _emoji_package(f"emoji-datasource-{vendor}", "16.0.0", f"img/{vendor}/64/", source, split, licence)
+
+
+def _svg_to_png(svg: bytes) -> bytes:
+    """OpenMoji's SVG drawn at 128x128 on transparency (cairosvg, with Debian's libcairo2; no external files)."""
+    import cairosvg  # requirements-dev.txt
+
+    return cairosvg.svg2png(bytestring=svg, output_width=128, output_height=128)
 
 
 def _noto() -> list[Picture]:
@@ -314,26 +331,6 @@ def _font_awesome() -> list[Picture]:
     return _icons("Font Awesome", "tuning", "CC-BY-4.0 (icons)", font_bytes, codes, tables)
 
 
-def _openmoji() -> list[Picture]:
-    """OpenMoji's colour emoji (flat colours in black outlines), SVG drawn at 128x128 on transparency."""
-    import cairosvg  # requirements-dev.txt; it draws with Debian's libcairo2
-
-    with tarfile.open(_npm("openmoji", "17.0.0")) as tar:
-        members = {Path(m.name).stem.lower(): m for m in tar.getmembers() if "/color/svg/" in m.name}
-        pictures = []
-        for character, kind, category, labels in _emoji_items():
-            code = _emoji_hex(character)
-            member = members.get(code) or members.get(f"{code}-fe0f")
-            if member is None:
-                continue
-            svg = tar.extractfile(member).read()
-            data = cairosvg.svg2png(bytestring=svg, output_width=128, output_height=128)  # no external files
-            pictures.append(
-                Picture("OpenMoji", f"emoji {code}", kind, labels, category, "tuning", data, "CC-BY-SA-4.0")
-            )
-    return pictures
-
-
 def _skimage() -> list[Picture]:
     import skimage.data
 
@@ -359,7 +356,12 @@ SOURCES: tuple[Source, ...] = (
         _datasource("apple", "Apple emoji", "tuning", "Apple (fetched, never committed)"),
     ),
     Source("Font Awesome", "tuning", "CC-BY-4.0 (icons)", _font_awesome),
-    Source("OpenMoji", "tuning", "CC-BY-SA-4.0", _openmoji),
+    Source(
+        "OpenMoji",
+        "tuning",
+        "CC-BY-SA-4.0",
+        _emoji_package("openmoji", "17.0.0", "/color/svg/", "OpenMoji", "tuning", "CC-BY-SA-4.0", _svg_to_png),
+    ),
     Source("Twemoji", "held-out", "CC-BY-4.0", _datasource("twitter", "Twemoji", "held-out", "CC-BY-4.0")),
     Source("Material Design Icons", "held-out", "Apache-2.0", _mdi),
     Source("scikit-image sample photos", "held-out", "CC0/BSD", _skimage),
