@@ -23,9 +23,9 @@ def test_a_cnn_shows_its_convolutions_filters_and_grad_cam(dataset):
     at = open_inside("cnn_quick", index=7)
     shown = texts(at)
     assert "test image #7" in shown
-    assert "Convolution `conv2d`**: 32 maps of 26×26" in shown
-    assert "Convolution `conv2d_1`**: 64 maps of 11×11; the 32 strongest" in shown
-    assert "first convolution's 32 filters" in shown
+    assert "Convolution `conv2d`**: 16 maps of 26×26, strongest first" in shown
+    assert "Convolution `conv2d_1`**: 32 maps of 11×11, strongest first" in shown
+    assert "first convolution's 16 filters" in shown
     assert "Grad-CAM asks which regions" in shown
     assert "Drag a box on the map" in shown  # the embedding map, from the shipped cache
     at.number_input(key="inside_test_index").set_value(12).run()
@@ -45,6 +45,7 @@ def test_the_studio_cnn_is_looked_at_inside_its_mirror_wrapper():
     shown = texts(at)
     assert "averages its answer over the image and its mirror" in shown
     assert shown.count("**Convolution") + shown.count(". Convolution") >= 6
+    assert "128 maps of 7×7; the 32 strongest" in shown  # more maps than the grid shows: the strongest
 
 
 def test_draw_and_upload_wait_for_an_image():

@@ -101,8 +101,10 @@ def test_a_browser_run_shows_live_progress_refuses_bad_weights_stops_and_ends_on
     page.get_by_role("button", name="Start training").click()
     expect(page.get_by_role("button", name="Stop training")).to_be_visible(timeout=60_000)
     expect(page.get_by_text(re.compile(r"Epoch \d+/200 · batch \d+/57"))).to_be_visible(timeout=60_000)
-    expect(page.get_by_text(TRAINS_HERE)).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Training here with TensorFlow\.js 4\.22\.0 on the"))).to_be_visible()
+    expect(page.get_by_text(TRAINS_HERE)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"Training here with TensorFlow\.js 4\.22\.0 on the"))).to_be_visible(
+        timeout=30_000
+    )
     run_id = run_id_of(page)
 
     wrong_shapes = post_weights(page, run_id, [[{"shape": [3, 3], "data": ""}]])
@@ -112,14 +114,16 @@ def test_a_browser_run_shows_live_progress_refuses_bad_weights_stops_and_ends_on
     expect(page.get_by_role("button", name="Stop training")).to_be_visible()  # refused weights end nothing
 
     page.get_by_role("button", name="Stop training").click()
-    expect(page.get_by_text("Stopped; nothing was saved.")).to_be_visible()
+    expect(page.get_by_text("Stopped; nothing was saved.")).to_be_visible(timeout=30_000)  # a loaded CI machine
     assert not (runs_dir / "e2e-browser-stop").exists()
 
     page.get_by_role("button", name="Start training").click()  # again, then the tab is reloaded mid-run
     expect(page.get_by_role("button", name="Stop training")).to_be_visible(timeout=60_000)
     expect(page.get_by_text(TRAINS_HERE)).to_be_visible(timeout=60_000)
     page.reload()
-    expect(page.get_by_text(re.compile("closed or reloaded, so the run ended; nothing was saved"))).to_be_visible()
+    expect(page.get_by_text(re.compile("closed or reloaded, so the run ended; nothing was saved"))).to_be_visible(
+        timeout=30_000
+    )
     expect(page.get_by_role("button", name="Stop training")).to_have_count(0)
     assert not any(path.name.startswith("e2e-browser-stop") for path in runs_dir.iterdir())
     expect(page.get_by_test_id("stException")).to_have_count(0)
