@@ -100,11 +100,11 @@ RECIPE = {
 
 
 def training_set(
-    tuning: list[world_pictures.Picture], seed: int, generated_copies: int = 4
+    tuning: list[world_pictures.Picture], dataset: data.FashionMNIST, seed: int, generated_copies: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Images (float32, 0-255), labels (1 = one of the ten kinds) and what they came from."""
     rng = np.random.default_rng(seed)
-    fashion = data.load().x_train[:50_000]
+    fashion = dataset.x_train[:50_000]
     garments = [p for p in tuning if p.kind == "garment"]
     others = [p for p in tuning if p.kind != "garment"]
     world_garments = catalogue_inputs(garments)
@@ -149,25 +149,36 @@ def training_set(
     return images[order], labels[order], sources
 
 
-def fit(images: np.ndarray, labels: np.ndarray, recipe: dict, seed: int) -> garment_check.GarmentCheck:
-    """The check trained with this recipe, its threshold calibrated on training images 50,000-59,999."""
+def train(
+    tuning: list[world_pictures.Picture], changes: dict, seed: int, dataset: data.FashionMNIST
+) -> tuple[garment_check.GarmentCheck, dict[str, int]]:
+    """The check trained on these tuning pictures with RECIPE | changes, and what it learned from."""
+    recipe = RECIPE | changes
+    images, labels, sources = training_set(tuning, dataset, seed, recipe["generated_copies"])
+    print(f"{int(labels.sum()):,} garments, {int((labels == 0).sum()):,} others", flush=True)
+    return fit(images, labels, recipe, seed, dataset), sources
+
+
+def fit(
+    images: np.ndarray, labels: np.ndarray, recipe: dict, seed: int, dataset: data.FashionMNIST
+) -> garment_check.GarmentCheck:
+    """The check trained with this (whole) recipe, its threshold calibrated on training images 50,000-59,999."""
     import keras
 
-    recipe = RECIPE | recipe
+    negatives = float((labels == 0).sum())
+    weight = {0: len(images) / (2 * negatives), 1: len(images) / (2 * (len(images) - negatives))}
+    steps = recipe["epochs"] * -(-len(images) // 128)
     members = []
     for member in range(recipe["members"]):  # several checks, averaged: one training's swings even out
         keras.utils.set_random_seed(seed + member)
         name = "garment_check" if recipe["members"] == 1 else f"member_{member}"
         model = garment_check.build_model(tuple(recipe["filters"]), name)
-        steps = recipe["epochs"] * -(-len(images) // 128)
         rate = (
             keras.optimizers.schedules.CosineDecay(recipe["learning_rate"], steps)
             if recipe["cosine"]
             else recipe["learning_rate"]
         )
         model.compile(optimizer=keras.optimizers.Adam(rate), loss="binary_crossentropy", metrics=["accuracy"])
-        negatives = float((labels == 0).sum())
-        weight = {0: len(images) / (2 * negatives), 1: len(images) / (2 * (len(images) - negatives))}
         model.fit(images, labels, epochs=recipe["epochs"], batch_size=128, class_weight=weight, verbose=2)
         members.append(model)
     if len(members) > 1:
@@ -176,7 +187,7 @@ def fit(images: np.ndarray, labels: np.ndarray, recipe: dict, seed: int) -> garm
             pixels, keras.layers.Average()([member(pixels) for member in members]), name="garment_check"
         )
     check = garment_check.GarmentCheck(model, garment_check.CheckMeta(0.5, 0.0, {}, 0.0))
-    calibration = check.scores(data.load().x_train[CALIBRATION])
+    calibration = check.scores(dataset.x_train[CALIBRATION])
     threshold = garment_check.calibrate(calibration)
     meta = garment_check.CheckMeta(round(threshold, 6), float((calibration >= threshold).mean()), {}, 0.0)
     return garment_check.GarmentCheck(model, meta)
@@ -187,6 +198,7 @@ def leave_one_source_out(recipes: list[str], seed: int) -> None:
     never saw (the held-out part is never touched). Writes bench/results/garment-check-search.md."""
     tuning = world_pictures.pictures("tuning")
     sources = sorted({p.source for p in tuning})
+    dataset = data.load()
     lines = [
         "| recipe | left out | garments flagged | non-garments flagged | clothing outside the ten flagged | time |",
         "|---|---|---|---|---|---|",
@@ -195,9 +207,7 @@ def leave_one_source_out(recipes: list[str], seed: int) -> None:
         totals = np.zeros(6, int)
         for source in sources:
             started = time.perf_counter()
-            rest = [p for p in tuning if p.source != source]
-            images, labels, _ = training_set(rest, seed, (RECIPE | json.loads(text))["generated_copies"])
-            check = fit(images, labels, json.loads(text), seed)
+            check, _ = train([p for p in tuning if p.source != source], json.loads(text), seed, dataset)
             seconds = time.perf_counter() - started
             judged = [p for p in tuning if p.source == source]
             flagged = check.scores(catalogue_inputs(judged)) < check.meta.threshold
@@ -246,10 +256,7 @@ def main() -> None:
         leave_one_source_out(args.leave_one_source_out, args.seed)
         return
     started = time.perf_counter()
-    copies = (RECIPE | json.loads(args.recipe))["generated_copies"]
-    images, labels, sources = training_set(world_pictures.pictures("tuning"), args.seed, copies)
-    print(f"{int(labels.sum()):,} garments, {int((labels == 0).sum()):,} others", flush=True)
-    check = fit(images, labels, json.loads(args.recipe), args.seed)
+    check, sources = train(world_pictures.pictures("tuning"), json.loads(args.recipe), args.seed, data.load())
     meta = garment_check.CheckMeta(
         check.meta.threshold,
         check.meta.validation_kept,
