@@ -245,11 +245,24 @@ def leave_one_source_out(recipes: list[str], seed: int) -> None:
     )
 
 
+def recipe_text(text: str) -> str:
+    """A recipe as typed: a JSON object whose keys are RECIPE's (else one line for argparse to print)."""
+    try:
+        changes = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not JSON ({error.msg})") from None
+    if not isinstance(changes, dict) or set(changes) - set(RECIPE):
+        raise argparse.ArgumentTypeError(f"{text!r}: a recipe is a JSON object with keys from {', '.join(RECIPE)}")
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipe", default="{}", help="changes to RECIPE, as JSON")
+    parser.add_argument("--recipe", type=recipe_text, default="{}", help="changes to RECIPE, as JSON")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--leave-one-source-out", nargs="+", metavar="RECIPE", help="compare recipes (JSON)")
+    parser.add_argument(
+        "--leave-one-source-out", type=recipe_text, nargs="+", metavar="RECIPE", help="compare recipes (JSON)"
+    )
     args = parser.parse_args()
     world_pictures.fetch()
     if args.leave_one_source_out:
