@@ -46,11 +46,10 @@ NOTE = (
     "edge to edge on a transparent canvas, lost its body because the background was fitted from a border that "
     "was mostly briefcase. Since then a cut-out's background is its transparent pixels (a unit test draws such "
     "a picture); it moved one held-out garment (lead right 20 → 21, flagged 14 → 13 of 31). "
-    "On 2026-12-04 OpenMoji joined the tuning part; the shipped check predates it and never learned from it "
-    "(artifacts/garment_check.json lists what it did learn from): every check retrained since, with or without "
-    "OpenMoji, failed the verdict's unit test on our generated balls on a table, so none was shipped "
-    "(world-tried.md). The same day the quick classroom CNN (91.42%) joined the vote, which moved the 'before' "
-    "column. "
+    "On 2026-12-04 OpenMoji joined the tuning part, and the quick classroom CNN (91.42%) joined the vote, which "
+    "moved the 'before' column. Later that day the check became a small head on the Studio CNN's own features "
+    "(chosen by leaving one tuning source out: garment-check-search.md), and the Studio CNN's last layer was refit "
+    "on the tuning drawings (lead-refit.md); both were chosen on the tuning part alone, before this benchmark ran. "
     "What was tried and not kept: bench/results/world-tried.md."
 )
 

@@ -108,3 +108,15 @@ def test_the_check_never_runs_code_from_its_file_and_a_missing_one_means_none(tm
     assert garment_check.GarmentCheck.load(tmp_path / "absent.keras", tmp_path / "absent.json") is None
     (tmp_path / "broken.keras").write_bytes(b"not a zip")
     assert garment_check.GarmentCheck.load(tmp_path / "broken.keras", garment_check.META_PATH) is None
+
+
+def test_the_check_reads_the_shipped_lead_models_own_features(check):
+    # The check carries a copy of the lead model's features: a lead model retrained without retraining the
+    # check (make zoo does both) would leave it judging features that no longer exist.
+    from core.models import store
+
+    lead = store.load_model(store.find(garment_check.LEAD, [store.SHIPPED_DIR]))
+    theirs = garment_check.trunk(lead).get_weights()
+    ours = check.model.get_layer("garment_check").get_layer("trunk").get_weights()
+    assert len(ours) == len(theirs) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
