@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from core import data
 from core.data import CLASS_NAMES
@@ -158,14 +158,18 @@ def shuffle_test_image(count: int) -> None:
 def _framed(step: preprocess.Step, side: int = 112) -> np.ndarray:
     """A step image fitted into a transparent side x side square, so the strip lines up.
 
-    Small images (the 28x28 input) are enlarged by pixel repetition, so they stay crisp.
+    Small images (the 28x28 input) are enlarged by pixel repetition, so they stay crisp. A grey line
+    outlines each one, so a plain white step (a cut-out's background) still shows on a white page.
     """
     image = Image.fromarray(step.image).convert("RGBA")
     scale = side / max(image.size)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     smooth = Image.Resampling.NEAREST if scale >= 2 else Image.Resampling.LANCZOS
     frame = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    frame.paste(image.resize(size, smooth), ((side - size[0]) // 2, (side - size[1]) // 2))
+    corner = ((side - size[0]) // 2, (side - size[1]) // 2)
+    frame.paste(image.resize(size, smooth), corner)
+    outline = (corner[0], corner[1], corner[0] + size[0] - 1, corner[1] + size[1] - 1)
+    ImageDraw.Draw(frame).rectangle(outline, outline=(128, 128, 128, 255))
     return np.asarray(frame)
 
 

@@ -276,3 +276,13 @@ def test_a_picture_of_no_garment_is_called_out_and_a_garment_photo_is_not(runs, 
     assert not any(novelty.NOT_CLOTHING in w.value for w in at.warning), texts(at)
     assert "ten kinds of clothing" not in texts(at)
     assert shows_predictions_for(at, tiny_model.meta.display_name)
+
+
+def test_a_white_step_is_outlined_so_it_shows_on_a_white_page():
+    # A cut-out's background step is plain white: without an outline it vanishes into the page.
+    white = preprocess.Step("Background (the transparent pixels, on white)", np.full((28, 28), 255, np.uint8))
+    framed = glue._framed(white)
+    assert framed.shape == (112, 112, 4)
+    edge = framed[0, :, :3]
+    assert (edge == 128).all() and (framed[0, :, 3] == 255).all()
+    assert (framed[1:-1, 1:-1, :3] == 255).all()
