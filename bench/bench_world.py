@@ -155,7 +155,8 @@ def main() -> None:
             "",
             f"Before: image signs alone, the vote ({', '.join(judge.members)}) leads. After: the garment check "
             f"(threshold {meta.threshold:.4f}, keeps {meta.validation_kept:.2%} of the Fashion-MNIST "
-            f"training images {lead_id} held out for validation, each uploaded as a 28x28 PNG), the best measured shipped model ({lead_id}, "
+            f"training images {lead_id} held out for validation, each uploaded as a 28x28 PNG), the best "
+            f"measured shipped model ({lead_id}, "
             f"{judge.accuracies[lead_id]:.2%} on the test set) leads. A garment is right when the lead answer is "
             "one of its accepted classes (a blouse may be T-shirt/top or Shirt; world_pictures.py lists them).",
             "",

@@ -22,6 +22,7 @@ import io
 import json
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -81,20 +82,25 @@ def drawn_shapes(count: int, rng: np.random.Generator) -> np.ndarray:
     return images
 
 
+def predict_inputs(files: Iterable[bytes]) -> np.ndarray:
+    """Each file's 28x28 input, exactly as Predict makes it (0-255)."""
+    return np.stack([np.round(preprocess.preprocess(file).image * 255).astype(np.uint8) for file in files])
+
+
 def catalogue_inputs(pictures: list[world_pictures.Picture]) -> np.ndarray:
-    """Each picture's 28x28 input, exactly as Predict makes it (0-255)."""
-    return np.stack([np.round(preprocess.preprocess(p.data).image * 255).astype(np.uint8) for p in pictures])
+    return predict_inputs(p.data for p in pictures)
 
 
 def as_uploaded(images: np.ndarray) -> np.ndarray:
     """Fashion-MNIST images (n, 28, 28) as Predict sees them when each is uploaded as a 28x28 PNG file: the
     preprocessing re-frames them, so a threshold set on the bare arrays lets fewer uploads through than it says."""
-    inputs = np.empty_like(images)
-    for position, image in enumerate(images):
+
+    def png(image: np.ndarray) -> bytes:
         file = io.BytesIO()
         Image.fromarray(image).save(file, "PNG")
-        inputs[position] = np.round(preprocess.preprocess(file.getvalue()).image * 255)
-    return inputs
+        return file.getvalue()
+
+    return predict_inputs(png(image) for image in images)
 
 
 def repeat_restyled(images: np.ndarray, copies: int, rng: np.random.Generator) -> np.ndarray:

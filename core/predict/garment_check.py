@@ -11,10 +11,10 @@ pictures drawn in other styles, against things that are not. It outputs one scor
 in 0-1, averaged over the picture and its mirror.
 
 Its threshold is calibrated on Fashion-MNIST validation images neither it nor the lead model trained on,
-each uploaded as a 28x28 PNG file (so as Predict re-frames it), so that ``CALIBRATION_KEEP`` of them pass. What it was trained on, and how it was checked, is in its meta
-file (``artifacts/garment_check.json``) and in bench/results/world.md. The shipped check is made by
-``python -m bench.train_garment_check``; it carries its own copy of the features it reads, so it loads
-and answers alone.
+each uploaded as a 28x28 PNG file (so as Predict re-frames it), so that ``CALIBRATION_KEEP`` of them
+pass. What it was trained on, and how it was checked, is in its meta file (``artifacts/garment_check.json``)
+and in bench/results/world.md. The shipped check is made by ``python -m bench.train_garment_check``; it
+carries its own copy of the features it reads, so it loads and answers alone.
 """
 
 from __future__ import annotations
