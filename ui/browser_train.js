@@ -296,6 +296,7 @@ async function train(run) {
       + ` on its test images and saved ${saved.model_id}.`);
     run.done = true;
   } catch (error) {
+    if (run.leaving) return; // a reload or close aborts the fetches in flight: the beacon below ends the run
     run.say(`Training in this browser failed: ${error.message || error}`);
     pending.push({ kind: "failed", message: String(error.message || error) });
     send(true).catch(() => {});
@@ -314,7 +315,9 @@ export default function ({ data, parentElement }) {
   if (!run) {
     run = RUNS[data.jobId] = { jobId: data.jobId, text: "", done: false, lines: new Set() };
     run.say = (text) => { run.text = text; run.lines.forEach((each) => { each.textContent = text; }); };
+    window.addEventListener("beforeunload", () => { run.leaving = true; }); // before the tab aborts its fetches
     window.addEventListener("pagehide", () => {
+      run.leaving = true;
       if (!run.done) navigator.sendBeacon(`/browser/runs/${run.jobId}/abandon`);
     });
     train(run);
