@@ -296,7 +296,9 @@ async function train(run) {
       + ` on its test images and saved ${saved.model_id}.`);
     run.done = true;
   } catch (error) {
-    if (run.leaving) return; // a reload or close aborts the fetches in flight: the beacon below ends the run
+    // A reload or close aborts the fetches in flight: that is the tab leaving, not a failure. The beacon
+    // ends the run (sent here too, as `finally` marks the run done before pagehide may come; a second is harmless).
+    if (run.leaving) return navigator.sendBeacon(`/browser/runs/${run.jobId}/abandon`);
     run.say(`Training in this browser failed: ${error.message || error}`);
     pending.push({ kind: "failed", message: String(error.message || error) });
     send(true).catch(() => {});
