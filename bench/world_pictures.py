@@ -12,14 +12,16 @@ is in both:
 
 - tuning: Noto Color Emoji (Debian ``fonts-noto-color-emoji``), Apple's emoji (npm
   ``emoji-datasource-apple``), Font Awesome's free solid icons (npm ``@fortawesome/fontawesome-free``,
-  black icons on white), OpenMoji (npm ``openmoji``, SVG drawn by cairosvg; added 2026-12-04);
+  black icons on white), OpenMoji (npm ``openmoji``, SVG drawn by cairosvg; added 2026-12-04), and two sets
+  of line icons, each in its outline and its filled style, black on white (added 2026-12-05): Phosphor
+  (npm ``@phosphor-icons/core``) and Tabler (npm ``@tabler/icons``);
 - held-out: Twemoji (npm ``emoji-datasource-twitter``), Material Design Icons (npm ``@mdi/font``,
   black icons on white), scikit-image's sample photos (PyPI ``scikit-image``; none is a garment).
 
 Each picture is a ``garment`` (one of the ten classes; ``labels`` are the answers that count as right
 where a drawing fits two classes, e.g. a blouse), ``clothing`` outside the ten kinds (socks, a hat,
 glasses: reported apart) or ``other`` (food, animals, objects, vehicles, people, symbols, scenes).
-No source draws a pullover, so that class has no picture here.
+Only Phosphor draws something of the pullover kind (a hoodie, which may also be a Coat).
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ CACHE = Path(__file__).resolve().parent / ".world-cache"
 NOTO_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 SPLITS = ("tuning", "held-out")
 
-TOP, TROUSER, DRESS, COAT, SANDAL, SHIRT, SNEAKER, BAG, BOOT = (
+TOP, TROUSER, PULLOVER, DRESS, COAT, SANDAL, SHIRT, SNEAKER, BAG, BOOT = (
     "T-shirt/top",
     "Trouser",
+    "Pullover",
     "Dress",
     "Coat",
     "Sandal",
@@ -152,6 +155,66 @@ FA_OTHERS: dict[str, str] = {
     "person": "person child face-smile person-dress",
     "symbol": "star heart music bolt fire droplet sun moon earth-americas font question check arrow-right cloud",
 }
+# Line-icon sets drawn from SVG (tuning part): icon name -> answers, clothing outside the ten, and the rest
+# (one table of names for both sets; each draws those it has).
+PHOSPHOR_GARMENTS: dict[str, tuple[str, ...]] = {
+    "t-shirt": (TOP,),
+    "shirt-folded": (SHIRT, TOP),
+    "hoodie": (PULLOVER, COAT),
+    "pants": (TROUSER,),
+    "dress": (DRESS,),
+    "sneaker": (SNEAKER,),
+    "sneaker-move": (SNEAKER,),
+    "high-heel": (SANDAL,),
+    "boot": (BOOT,),
+    "handbag": (BAG,),
+    "handbag-simple": (BAG,),
+    "backpack": (BAG,),
+    "briefcase": (BAG,),
+    "bag": (BAG,),
+    "bag-simple": (BAG,),
+    "shopping-bag": (BAG,),
+    "suitcase": (BAG,),
+}
+PHOSPHOR_CLOTHING = (
+    "sock",
+    "baseball-cap",
+    "cowboy-hat",
+    "graduation-cap",
+    "eyeglasses",
+    "sunglasses",
+    "goggles",
+    "crown",
+    "watch",
+    "coat-hanger",
+)
+TABLER_GARMENTS: dict[str, tuple[str, ...]] = {
+    "shirt": (TOP,),
+    "shirt-sport": (TOP,),
+    "jacket": (COAT,),
+    "shoe": (SNEAKER,),
+    "backpack": (BAG,),
+    "briefcase": (BAG,),
+    "briefcase-2": (BAG,),
+    "shopping-bag": (BAG,),
+    "paper-bag": (BAG,),
+    "beach-bag": (BAG,),
+}
+TABLER_CLOTHING = ("sock", "tie", "sunglasses", "hanger", "chef-hat", "crown")
+LINE_ICON_OTHERS: dict[str, str] = {
+    "food": "apple orange pizza hamburger burger ice-cream cookie cake coffee cup wine glass-full carrot pepper "
+    "avocado bread egg cheese cherry lemon mushroom",
+    "animal": "fish dog cat rabbit horse bird butterfly bug cow pig spider paw-print bone fish-bone",
+    "object": "guitar piano-keys piano device-mobile phone laptop device-laptop camera clock key hammer umbrella "
+    "lightbulb bulb bell book-open book pencil anchor trophy soccer-ball ball-football basketball ball-basketball "
+    "chair armchair bed lamp scissors television device-tv headphones gift balloon candle robot",
+    "vehicle and building": "car bicycle bike airplane plane rocket bus train boat sailboat house home church "
+    "castle-turret building-castle tent",
+    "plant": "tree plant plant-2 flower cactus leaf",
+    "person": "user person smiley mood-smile baby ghost skull alien",
+    "symbol": "star heart music-note music lightning bolt fire flame drop droplet sun moon globe world "
+    "question-mark question check arrow-right cloud snowflake flag",
+}
 SKIMAGE_PHOTOS: dict[str, str] = {
     "astronaut": "person",
     "camera": "person",
@@ -261,6 +324,45 @@ def _svg_to_png(svg: bytes) -> bytes:
     return cairosvg.svg2png(bytestring=svg, output_width=128, output_height=128)
 
 
+def _line_icons(
+    source: str,
+    package: str,
+    version: str,
+    styles: dict[str, str],
+    garments: dict[str, tuple[str, ...]],
+    clothing: Iterable[str],
+    licence: str,
+) -> Callable[[], list[Picture]]:
+    """An npm package of SVG icons, each style (outline, filled) a path pattern with the icon's ``{name}``;
+    each icon drawn black by cairosvg at 104x104 and centred on a white 128x128 canvas."""
+
+    def load() -> list[Picture]:
+        import cairosvg  # requirements-dev.txt
+
+        items = [(n, "garment", labels[0], labels) for n, labels in garments.items()]
+        items += [(n, "clothing", "clothing outside the ten", ()) for n in clothing]
+        items += [(n, "other", c, ()) for c, names in LINE_ICON_OTHERS.items() for n in names.split()]
+        pictures = []
+        with tarfile.open(_npm(package, version)) as tar:
+            names = set(tar.getnames())
+            for style, pattern in styles.items():
+                for name, kind, category, labels in items:
+                    path = pattern.format(name=name)
+                    if path not in names:
+                        continue
+                    svg = tar.extractfile(path).read()
+                    icon = Image.open(io.BytesIO(cairosvg.svg2png(bytestring=svg, output_width=104, output_height=104)))
+                    canvas = Image.new("RGBA", (128, 128), "white")
+                    canvas.alpha_composite(icon.convert("RGBA"), (12, 12))
+                    data = _png(canvas.convert("RGB"))
+                    pictures.append(
+                        Picture(source, f"{name} ({style})", kind, labels, category, "tuning", data, licence)
+                    )
+        return pictures
+
+    return load
+
+
 def _noto() -> list[Picture]:
     if not NOTO_FONT.exists():
         raise FileNotFoundError(f"{NOTO_FONT} (Debian package fonts-noto-color-emoji)")
@@ -361,6 +463,34 @@ SOURCES: tuple[Source, ...] = (
         "tuning",
         "CC-BY-SA-4.0",
         _emoji_package("openmoji", "17.0.0", "/color/svg/", "OpenMoji", "tuning", "CC-BY-SA-4.0", _svg_to_png),
+    ),
+    Source(
+        "Phosphor Icons",
+        "tuning",
+        "MIT",
+        _line_icons(
+            "Phosphor Icons",
+            "@phosphor-icons/core",
+            "2.1.1",
+            {"outline": "package/assets/regular/{name}.svg", "filled": "package/assets/fill/{name}-fill.svg"},
+            PHOSPHOR_GARMENTS,
+            PHOSPHOR_CLOTHING,
+            "MIT",
+        ),
+    ),
+    Source(
+        "Tabler Icons",
+        "tuning",
+        "MIT",
+        _line_icons(
+            "Tabler Icons",
+            "@tabler/icons",
+            "3.52.0",
+            {"outline": "package/icons/outline/{name}.svg", "filled": "package/icons/filled/{name}.svg"},
+            TABLER_GARMENTS,
+            TABLER_CLOTHING,
+            "MIT",
+        ),
     ),
     Source("Twemoji", "held-out", "CC-BY-4.0", _datasource("twitter", "Twemoji", "held-out", "CC-BY-4.0")),
     Source("Material Design Icons", "held-out", "Apache-2.0", _mdi),
