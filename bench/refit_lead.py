@@ -1,16 +1,19 @@
-"""Refit the lead model's last layer on Fashion-MNIST *and* the tuning drawings (issue 24, item 3).
+"""Refit the lead model's top on Fashion-MNIST *and* the tuning drawings (issue 24, item 3).
 
     .venv/bin/python -m bench.refit_lead            # after make zoo retrained the lead model
+    .venv/bin/python -m bench.refit_lead --no-save --recipe '{"block": false}'   # compare a recipe
 
 The Studio CNN (core.predict.garment_check.LEAD) reads drawings well but names some wrongly: a tilted
-sneaker "Sandal", a shirt with a tie "Pullover". Its features are kept (the garment check reads them too);
-only the last layer, 256 features -> 10 classes, is trained on, starting from the shipped one: all 60,000
-training images (both views, as the model answers on the image and its mirror) and the tuning part's
-garments (bench/world_pictures.py), restyled many times over, at a lower weight. Never the held-out part.
+sneaker "Sandal", a shirt with a tie "Pullover". Its convolutions are kept; only its top is trained on (the
+dense block after the convolutions and the last layer, or with ``"block": false`` the last layer alone),
+starting from the shipped weights: all 60,000 training images (both views, as the model answers on the image
+and its mirror) and the tuning part's garments (bench/world_pictures.py), restyled many times over, at a lower
+weight. Never the held-out part. The garment check reads the dense block's features, so retrain it afterwards
+(python -m bench.train_garment_check).
 
-First it measures what the refit does on drawings it never saw: for each tuning source, the layer refit
+First it measures what the refit does on drawings it never saw: for each tuning source, the top refit
 without it, judged on its garments (top-1 among the accepted answers). Then the refit on all tuning sources
-replaces the shipped model's last layer when its test accuracy stays within 0.3 points of the shipped one
+replaces the shipped model's top when its test accuracy stays within 0.3 points of the shipped one
 (the issue's bound); else the model is left as it was. Writes bench/results/lead-refit.md.
 """
 
@@ -158,7 +161,7 @@ def main() -> None:
         loss = float(-np.log(np.clip(probabilities[np.arange(len(probabilities)), dataset.y_test], 1e-7, 1)).mean())
         accuracy = float((probabilities.argmax(1) == dataset.y_test).mean())
         notes = artifact.meta.notes | {
-            "refit": f"last layer refit by bench/refit_lead.py on the tuning drawings ({RECIPE}); "
+            "refit": f"top refit by bench/refit_lead.py on the tuning drawings ({RECIPE}); "
             f"test accuracy {accuracy_before:.4f} -> {accuracy:.4f}"
         }
         handle, temp = tempfile.mkstemp(dir=artifact.path, suffix=".keras")
@@ -172,7 +175,7 @@ def main() -> None:
     RESULTS.write_text(
         "\n".join(
             [
-                "# The lead model's last layer, refit on the tuning drawings",
+                "# The lead model's top, refit on the tuning drawings",
                 "",
                 "`.venv/bin/python -m bench.refit_lead` (bench/refit_lead.py says how). Recipe: "
                 f"`{RECIPE}` (weight: of each drawing against one Fashion-MNIST image; copies: restyled copies "
