@@ -14,7 +14,9 @@ is in both:
   ``emoji-datasource-apple``), Font Awesome's free solid icons (npm ``@fortawesome/fontawesome-free``,
   black icons on white), OpenMoji (npm ``openmoji``, SVG drawn by cairosvg; added 2026-12-04), and two sets
   of line icons, each in its outline and its filled style, black on white (added 2026-12-05): Phosphor
-  (npm ``@phosphor-icons/core``) and Tabler (npm ``@tabler/icons``);
+  (npm ``@phosphor-icons/core``) and Tabler (npm ``@tabler/icons``); Microsoft's Fluent Emoji, flat style, and
+  Game Icons' silhouettes (both from Iconify's npm packages, ``@iconify-json/fluent-emoji-flat`` and
+  ``@iconify-json/game-icons``, SVG drawn by cairosvg; added 2026-12-06);
 - held-out: Twemoji (npm ``emoji-datasource-twitter``), Material Design Icons (npm ``@mdi/font``,
   black icons on white), scikit-image's sample photos (PyPI ``scikit-image``; none is a garment).
 
@@ -201,6 +203,33 @@ TABLER_GARMENTS: dict[str, tuple[str, ...]] = {
     "beach-bag": (BAG,),
 }
 TABLER_CLOTHING = ("sock", "tie", "sunglasses", "hanger", "chef-hat", "crown")
+# Game Icons (silhouettes, one filled style): the ten kinds as its artists draw them for games.
+GAME_GARMENTS: dict[str, tuple[str, ...]] = {
+    "t-shirt": (TOP,),
+    "polo-shirt": (TOP, SHIRT),
+    "shirt": (SHIRT, COAT),
+    "trousers": (TROUSER,),
+    "hoodie": (PULLOVER, COAT),
+    "dress": (DRESS,),
+    "ample-dress": (DRESS,),
+    "lab-coat": (COAT, SHIRT),
+    "moncler-jacket": (COAT,),
+    "pirate-coat": (COAT,),
+    "sandal": (SANDAL,),
+    "high-heel": (SANDAL,),
+    "running-shoe": (SNEAKER,),
+    "converse-shoe": (SNEAKER,),
+    "boots": (BOOT,),
+    "chelsea-boot": (BOOT,),
+    "cowboy-boot": (BOOT,),
+    "leather-boot": (BOOT,),
+    "hand-bag": (BAG,),
+    "duffel-bag": (BAG,),
+    "backpack": (BAG,),
+    "briefcase": (BAG,),
+    "suitcase": (BAG,),
+}
+GAME_CLOTHING = ("socks", "gloves", "tie", "bow-tie", "sunglasses", "crown", "billed-cap", "graduate-cap", "belt", "skirt")
 LINE_ICON_OTHERS: dict[str, str] = {
     "food": "apple orange pizza hamburger burger ice-cream cookie cake coffee cup wine glass-full carrot pepper "
     "avocado bread egg cheese cherry lemon mushroom",
@@ -326,14 +355,12 @@ def _svg_to_png(svg: bytes) -> bytes:
 
 def _line_icons(
     source: str,
-    package: str,
-    version: str,
-    styles: dict[str, str],
+    svgs: Callable[[list[str]], dict[str, dict[str, bytes]]],
     garments: dict[str, tuple[str, ...]],
     clothing: Iterable[str],
     licence: str,
 ) -> Callable[[], list[Picture]]:
-    """An npm package of SVG icons, each style (outline, filled) a path pattern with the icon's ``{name}``;
+    """A set of SVG icons: ``svgs(names)`` gives each style's (outline, filled) SVG files of those names it has;
     each icon drawn black by cairosvg at 104x104 and centred on a white 128x128 canvas."""
 
     def load() -> list[Picture]:
@@ -343,21 +370,79 @@ def _line_icons(
         items += [(n, "clothing", "clothing outside the ten", ()) for n in clothing]
         items += [(n, "other", c, ()) for c, names in LINE_ICON_OTHERS.items() for n in names.split()]
         pictures = []
+        for style, found in svgs([name for name, *_ in items]).items():
+            for name, kind, category, labels in items:
+                if name not in found:
+                    continue
+                drawn = cairosvg.svg2png(bytestring=found[name], output_width=104, output_height=104)
+                canvas = Image.new("RGBA", (128, 128), "white")
+                canvas.alpha_composite(Image.open(io.BytesIO(drawn)).convert("RGBA"), (12, 12))
+                data = _png(canvas.convert("RGB"))
+                pictures.append(Picture(source, f"{name} ({style})", kind, labels, category, "tuning", data, licence))
+        return pictures
+
+    return load
+
+
+def _npm_svgs(package: str, version: str, styles: dict[str, str]) -> Callable[[list[str]], dict[str, dict[str, bytes]]]:
+    """An npm package of one SVG file per icon, each style a path pattern with the icon's ``{name}``."""
+
+    def read(names: list[str]) -> dict[str, dict[str, bytes]]:
         with tarfile.open(_npm(package, version)) as tar:
-            names = set(tar.getnames())
-            for style, pattern in styles.items():
-                for name, kind, category, labels in items:
-                    path = pattern.format(name=name)
-                    if path not in names:
-                        continue
-                    svg = tar.extractfile(path).read()
-                    icon = Image.open(io.BytesIO(cairosvg.svg2png(bytestring=svg, output_width=104, output_height=104)))
-                    canvas = Image.new("RGBA", (128, 128), "white")
-                    canvas.alpha_composite(icon.convert("RGBA"), (12, 12))
-                    data = _png(canvas.convert("RGB"))
-                    pictures.append(
-                        Picture(source, f"{name} ({style})", kind, labels, category, "tuning", data, licence)
-                    )
+            members = set(tar.getnames())
+            return {
+                style: {
+                    name: tar.extractfile(pattern.format(name=name)).read()
+                    for name in names
+                    if pattern.format(name=name) in members
+                }
+                for style, pattern in styles.items()
+            }
+
+    return read
+
+
+def _iconify(package: str, version: str) -> tuple[dict[str, bytes], dict[str, str]]:
+    """An Iconify icon set (npm ``@iconify-json/...``): every icon as an SVG file, by name (aliases too),
+    and its emoji names by code point (``chars.json``; empty for icon sets)."""
+    import json
+
+    with tarfile.open(_npm(package, version)) as tar:
+        icons = json.loads(tar.extractfile("package/icons.json").read())
+        chars = json.loads(tar.extractfile("package/chars.json").read())
+    svgs = {}
+    for name, icon in icons["icons"].items():
+        left, top = icon.get("left", icons.get("left", 0)), icon.get("top", icons.get("top", 0))
+        width, height = icon.get("width", icons.get("width", 16)), icon.get("height", icons.get("height", 16))
+        svgs[name] = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{left} {top} {width} {height}">{icon["body"]}</svg>'
+        ).encode()
+    for name, alias in icons.get("aliases", {}).items():
+        if alias.get("parent") in svgs and len(alias) == 1:
+            svgs[name] = svgs[alias["parent"]]
+    return svgs, chars
+
+
+def _iconify_icons(package: str, version: str) -> Callable[[list[str]], dict[str, dict[str, bytes]]]:
+    def read(names: list[str]) -> dict[str, dict[str, bytes]]:
+        svgs, _ = _iconify(package, version)
+        return {"filled": {name: svgs[name] for name in names if name in svgs}}
+
+    return read
+
+
+def _iconify_emoji(package: str, version: str, source: str, licence: str) -> Callable[[], list[Picture]]:
+    """An Iconify emoji set, each emoji found by its code point and drawn by cairosvg at 128x128 on transparency."""
+
+    def load() -> list[Picture]:
+        svgs, chars = _iconify(package, version)
+        pictures = []
+        for character, kind, category, labels in _emoji_items():
+            code = _emoji_hex(character)
+            name = chars.get(code) or chars.get(f"{code}-fe0f")
+            if name in svgs:
+                data = _svg_to_png(svgs[name])
+                pictures.append(Picture(source, f"emoji {code}", kind, labels, category, "tuning", data, licence))
         return pictures
 
     return load
@@ -470,9 +555,11 @@ SOURCES: tuple[Source, ...] = (
         "MIT",
         _line_icons(
             "Phosphor Icons",
-            "@phosphor-icons/core",
-            "2.1.1",
-            {"outline": "package/assets/regular/{name}.svg", "filled": "package/assets/fill/{name}-fill.svg"},
+            _npm_svgs(
+                "@phosphor-icons/core",
+                "2.1.1",
+                {"outline": "package/assets/regular/{name}.svg", "filled": "package/assets/fill/{name}-fill.svg"},
+            ),
             PHOSPHOR_GARMENTS,
             PHOSPHOR_CLOTHING,
             "MIT",
@@ -484,12 +571,32 @@ SOURCES: tuple[Source, ...] = (
         "MIT",
         _line_icons(
             "Tabler Icons",
-            "@tabler/icons",
-            "3.52.0",
-            {"outline": "package/icons/outline/{name}.svg", "filled": "package/icons/filled/{name}.svg"},
+            _npm_svgs(
+                "@tabler/icons",
+                "3.52.0",
+                {"outline": "package/icons/outline/{name}.svg", "filled": "package/icons/filled/{name}.svg"},
+            ),
             TABLER_GARMENTS,
             TABLER_CLOTHING,
             "MIT",
+        ),
+    ),
+    Source(
+        "Fluent Emoji Flat",
+        "tuning",
+        "MIT",
+        _iconify_emoji("@iconify-json/fluent-emoji-flat", "1.2.6", "Fluent Emoji Flat", "MIT"),
+    ),
+    Source(
+        "Game Icons",
+        "tuning",
+        "CC-BY-3.0",
+        _line_icons(
+            "Game Icons",
+            _iconify_icons("@iconify-json/game-icons", "1.2.4"),
+            GAME_GARMENTS,
+            GAME_CLOTHING,
+            "CC-BY-3.0",
         ),
     ),
     Source("Twemoji", "held-out", "CC-BY-4.0", _datasource("twitter", "Twemoji", "held-out", "CC-BY-4.0")),
