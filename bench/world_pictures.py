@@ -229,7 +229,18 @@ GAME_GARMENTS: dict[str, tuple[str, ...]] = {
     "briefcase": (BAG,),
     "suitcase": (BAG,),
 }
-GAME_CLOTHING = ("socks", "gloves", "tie", "bow-tie", "sunglasses", "crown", "billed-cap", "graduate-cap", "belt", "skirt")
+GAME_CLOTHING = (
+    "socks",
+    "gloves",
+    "tie",
+    "bow-tie",
+    "sunglasses",
+    "crown",
+    "billed-cap",
+    "graduate-cap",
+    "belt",
+    "skirt",
+)
 LINE_ICON_OTHERS: dict[str, str] = {
     "food": "apple orange pizza hamburger burger ice-cream cookie cake coffee cup wine glass-full carrot pepper "
     "avocado bread egg cheese cherry lemon mushroom",
