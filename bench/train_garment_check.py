@@ -10,8 +10,8 @@ frozen features (core.predict.garment_check.LEAD). What the head learns from:
   many times over (turned, mirrored, silhouettes, outlines);
 - not garments: the tuning part's other pictures (and clothing outside the ten kinds), our generated
   pictures of no garment (core.predict.photo_set), and shapes and letters drawn here.
-Never the held-out part of the picture set, never Fashion-MNIST's test images. The threshold keeps 99.5%
-of the validation images the lead model held out, which neither it nor the head trained on, each uploaded as
+Never the held-out part of the picture set, never Fashion-MNIST's test images. The threshold keeps
+RECIPE["keep"] (core.predict.garment_check.CALIBRATION_KEEP) of the validation images the lead model held out, which neither it nor the head trained on, each uploaded as
 a 28x28 PNG file (as_uploaded): what Predict shows the check.
 """
 
@@ -117,6 +117,7 @@ RECIPE = {
     "copies": 40,  # restyled copies of each tuning picture
     "generated_copies": 4,  # restyled copies of each generated picture of no garment (core.predict.photo_set)
     "without": [],  # tuning sources it does not learn from (to judge what a source adds)
+    "keep": garment_check.CALIBRATION_KEEP,  # share of the validation images the threshold lets through
 }
 
 
@@ -189,7 +190,7 @@ def fit(features: np.ndarray, labels: np.ndarray, recipe: dict, seed: int, lead:
     head.fit(x, y, sample_weight=weight, epochs=recipe["epochs"], batch_size=256, verbose=2)
     check = garment_check.GarmentCheck(model, garment_check.CheckMeta(0.5, 0.0, {}, 0.0))
     calibration = check.scores(lead.validation_inputs)
-    threshold = garment_check.calibrate(calibration)
+    threshold = garment_check.calibrate(calibration, recipe["keep"])
     meta = garment_check.CheckMeta(round(threshold, 6), float((calibration >= threshold).mean()), {}, 0.0)
     return garment_check.GarmentCheck(model, meta)
 
