@@ -40,7 +40,16 @@ from core.predict import garment_check  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "lead-refit.md"
 # Chosen by leaving one source out. block: refit the dense block after the convolutions too, not only the last layer.
-RECIPE = {"weight": 0.5, "copies": 60, "epochs": 3, "learning_rate": 3e-4, "block": True}
+# without: tuning sources it does not learn from. The two that joined later made a refit that failed the Grad-CAM
+# unit test (lead-refit.md, 2026-12-07), so the shipped refit learns from the six before them.
+RECIPE = {
+    "weight": 0.5,
+    "copies": 60,
+    "epochs": 3,
+    "learning_rate": 3e-4,
+    "block": True,
+    "without": ["Fluent Emoji Flat", "Game Icons"],
+}
 BOUND = 0.003  # the refit may cost at most this much test accuracy
 
 
@@ -123,7 +132,7 @@ def main() -> None:
     top = Top(model, artifact.meta.arch, RECIPE["block"])
     dataset = data.load()
     world_pictures.fetch()
-    drawn = [p for p in world_pictures.pictures("tuning") if p.kind == "garment"]
+    drawn = [p for p in world_pictures.pictures("tuning") if p.kind == "garment" and p.source not in RECIPE["without"]]
     rng = np.random.default_rng(0)
     inputs = catalogue_inputs(drawn)
     copies = np.concatenate([inputs] + [garment_check.restyle(inputs, rng) for _ in range(RECIPE["copies"])])
