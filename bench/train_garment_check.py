@@ -114,7 +114,7 @@ RECIPE = {
     "hidden": 128,  # units of the head's one hidden layer
     "dropout": 0.3,
     "fashion": 20_000,  # Fashion-MNIST training images as they are (the lead model's own training part)
-    "copies": 40,  # restyled copies of each tuning picture
+    "copies": 80,  # restyled copies of each tuning picture (40 until 2026-12-07)
     "generated_copies": 4,  # restyled copies of each generated picture of no garment (core.predict.photo_set)
     "without": [],  # tuning sources it does not learn from (to judge what a source adds)
     "keep": garment_check.CALIBRATION_KEEP,  # share of the validation images the threshold lets through
