@@ -11,8 +11,9 @@ frozen features (core.predict.garment_check.LEAD). What the head learns from:
 - not garments: the tuning part's other pictures (and clothing outside the ten kinds), our generated
   pictures of no garment (core.predict.photo_set), and shapes and letters drawn here.
 Never the held-out part of the picture set, never Fashion-MNIST's test images. The threshold keeps
-RECIPE["keep"] (core.predict.garment_check.CALIBRATION_KEEP) of the validation images the lead model held out, which neither it nor the head trained on, each uploaded as
-a 28x28 PNG file (as_uploaded): what Predict shows the check.
+RECIPE["keep"] (core.predict.garment_check.CALIBRATION_KEEP) of the validation images the lead model held
+out, which neither it nor the head trained on, each uploaded as a 28x28 PNG file (as_uploaded): what
+Predict shows the check.
 """
 
 from __future__ import annotations
