@@ -10,6 +10,7 @@ the pool sizes and each model's mean score on the easy and the hard half. No mod
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -61,8 +62,8 @@ def main() -> None:
         "# Beat the model: cost of a game, and its two halves",
         "",
         f"`python -m bench.bench_play --games {args.games} --repeats {args.repeats}` on {platform.machine()}, "
-        f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. The 2-core machine was "
-        "shared with other engineers training models and running tests: times are upper bounds.",
+        f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPU cores, one-minute load "
+        f"average {os.getloadavg()[0]:.1f} at the end (above the core count, other work shared the cores).",
         "",
         f"- {len(probabilities)} shipped models with cached test probabilities",
         f"- pools: {len(easy):,} easy test images, {len(hard):,} hard, of {len(labels):,}",
