@@ -14,7 +14,7 @@ weight. Never the held-out part. The garment check reads the dense block's featu
 First it measures what the refit does on drawings it never saw: for each tuning source, the top refit
 without it, judged on its garments (top-1 among the accepted answers). Then the refit on all tuning sources
 replaces the shipped model's top when its test accuracy stays within 0.3 points of the shipped one
-(the issue's bound); else the model is left as it was. Writes bench/results/lead-refit.md.
+(the issue's bound); else the model is left as it was. Appends its run to bench/results/lead-refit.md.
 """
 
 from __future__ import annotations
@@ -164,7 +164,8 @@ def main() -> None:
     accuracy_before = float((top.answers(shipped, test).argmax(1) == dataset.y_test).mean())
     accuracy_after = float((top.answers(refit_all, test).argmax(1) == dataset.y_test).mean())
     kept = accuracy_after >= accuracy_before - BOUND
-    if kept and not args.no_save:
+    saved = kept and not args.no_save
+    if saved:
         top.set(refit_all)
         probabilities = store.predict_probabilities(model, dataset.x_test)
         loss = float(-np.log(np.clip(probabilities[np.arange(len(probabilities)), dataset.y_test], 1e-7, 1)).mean())
@@ -181,31 +182,30 @@ def main() -> None:
             replace(artifact.meta, test_accuracy=accuracy, test_loss=loss, notes=notes).to_json()
         )
         store.save_probabilities(artifact, probabilities)
-    RESULTS.write_text(
-        "\n".join(
-            [
-                "# The lead model's top, refit on the tuning drawings",
-                "",
-                "`.venv/bin/python -m bench.refit_lead` (bench/refit_lead.py says how). Recipe: "
-                f"`{RECIPE}` (weight: of each drawing against one Fashion-MNIST image; copies: restyled copies "
-                "of each drawing).",
-                "",
-                "## Drawings of a source it never saw (each tuning source left out in turn)",
-                "",
-                *lines,
-                "",
-                "## Fashion-MNIST test set",
-                "",
-                f"{artifact.model_id}: {accuracy_before:.2%} shipped → {accuracy_after:.2%} refit on all tuning "
-                f"sources: {'kept' if kept else f'not kept (more than {BOUND:.1%} lost)'}.",
-                "",
-                f"{time.perf_counter() - started:.0f} s on {os.cpu_count()} cores. The held-out part is reported by "
-                "`python -m bench.bench_world` (world.md).",
-                "",
-            ]
+    section = [
+        f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {'saved' if saved else 'not saved'}",
+        "",
+        f"`.venv/bin/python -m bench.refit_lead` (bench/refit_lead.py says how). Recipe: `{RECIPE}` (weight: of each "
+        "drawing against one Fashion-MNIST image; copies: restyled copies of each drawing).",
+        "",
+        "Drawings of a source it never saw (each tuning source left out in turn):",
+        "",
+        *lines,
+        "",
+        f"Fashion-MNIST test set, {artifact.model_id}: {accuracy_before:.2%} shipped → {accuracy_after:.2%} refit on "
+        f"all tuning sources: {'kept' if kept else f'not kept (more than {BOUND:.1%} lost)'}.",
+        "",
+        f"{time.perf_counter() - started:.0f} s on {os.cpu_count()} cores. The held-out part is reported by "
+        "`python -m bench.bench_world` (world.md).",
+    ]
+    if not RESULTS.exists():
+        RESULTS.write_text(
+            "# The lead model's top, refit on the tuning drawings\n\n"
+            "Each run of `bench/refit_lead.py` appends its section below; the newest is last.\n"
         )
-    )
-    print(RESULTS.read_text())
+    with RESULTS.open("a") as out:
+        out.write("\n" + "\n".join(section) + "\n")
+    print("\n".join(section))
 
 
 if __name__ == "__main__":
