@@ -33,7 +33,8 @@ from bench.bench_classroom import cpu_seconds  # noqa: E402
 from core import data  # noqa: E402
 from core.models import store, zoo  # noqa: E402
 from core.training import jobs  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, wait_for_app  # noqa: E402
+from harness.chromium import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
+from harness.serve import StreamlitServer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "browser.md"
 IN_THIS_BROWSER = "💻 In this browser"

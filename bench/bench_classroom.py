@@ -31,7 +31,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from core.models import store  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, wait_for_app  # noqa: E402
+from harness.chromium import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
+from harness.serve import StreamlitServer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "classroom.md"
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import loadgen  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
+from harness.chromium import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
 
 PAGES = {
     "predict": (f"/predict?predict_source={quote(loadgen.TEST_IMAGE)}", ".st-key-all-models-vote"),

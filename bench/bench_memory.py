@@ -28,7 +28,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from core.models import store  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+from harness.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from harness.memory import Reading, read  # noqa: E402
+from harness.serve import REPO_ROOT, StreamlitServer  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "memory.md"
 BUDGET_MB = 1024
@@ -51,46 +53,6 @@ PAGES = (
     Page("Compare", "compare", "Same prediction"),
 )
 SECOND_VISIT = tuple(page for page in PAGES if page.name in ("Predict", "Compare"))
-
-
-@dataclass(frozen=True)
-class Reading:
-    step: str
-    server_mb: float
-    children_mb: float
-    peak_mb: float  # the server's VmHWM: its highest resident size so far
-    seconds: float
-
-    @property
-    def total_mb(self) -> float:
-        return self.server_mb + self.children_mb
-
-
-def _status_kb(pid: int, field: str) -> int:
-    """A ``kB`` field of /proc/PID/status (0 when the process is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    """Every descendant process, through /proc/PID/task/*/children."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found + [grandchild for child in found for grandchild in _children(child)]
-
-
-def read(pid: int, step: str, seconds: float) -> Reading:
-    children = sum(_status_kb(child, "VmRSS") for child in _children(pid))
-    return Reading(step, _status_kb(pid, "VmRSS") / 1024, children / 1024, _status_kb(pid, "VmHWM") / 1024, seconds)
 
 
 def visit(browser_page, url: str, page: Page) -> float:
@@ -200,7 +162,7 @@ def main() -> None:
         "for everything). RSS is what the kernel counts against the limit; the peak includes short-lived "
         "buffers freed since.",
         "",
-        f"Server log: `{server.log_path.relative_to(Path(__file__).resolve().parents[1])}`.",
+        f"Server log: `{server.log_path.relative_to(REPO_ROOT)}`.",
     ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")

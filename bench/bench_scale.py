@@ -2,7 +2,7 @@
 when opened (fresh server, one visitor, as a browser opens it), and the server's peak resident memory.
 
 Each page is opened by a new session over Streamlit's websocket protocol (bench/loadgen.py) against
-``streamlit run app.py`` with ``FASHION_STUDIO_RUNS_DIR`` holding ``bench/classroom.py``'s runs.
+``streamlit run app.py`` with ``FASHION_STUDIO_RUNS_DIR`` holding ``harness/classroom.py``'s runs.
 Predict is asked about a test image (its answer is the models' verdict); Compare and Evaluate have
 answered when their script run finishes; so has the Dataset page ("home", where the app opens). The
 browser's own rendering is not included.
@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import classroom, loadgen
+from bench import loadgen
+from harness import classroom
 
 
 async def _open(port: int, page: str) -> dict:

@@ -37,7 +37,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,8 +52,9 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect as websocket_connect
 from websockets.exceptions import ConnectionClosed
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-COOKIE = "fms_browser"  # ui.identity.COOKIE: each visitor its own browser
+from harness.serve import REPO_ROOT, free_port
+
+COOKIE = "fms_browser"  # ui.shared.identity.COOKIE: each visitor its own browser
 PREDICT_PAGE, TRAIN_PAGE = "predict", "train"
 SOURCE_LABEL, TEST_IMAGE = "Image from", "🎲 Test image"
 ANOTHER_IMAGE = "🎲 Another test image"
@@ -227,12 +227,6 @@ async def start_training(port: int, arch: str, epochs: int, examples: str) -> Se
 
 
 # --- the server -----------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """``streamlit run app.py --server.port N``, as ``make run`` and the tests start it."""
 
@@ -374,7 +368,7 @@ def run_scenario(args: argparse.Namespace, sessions: int) -> Outcome:
     runs_dir = Path(tempfile.mkdtemp(prefix="fms-loadgen-runs-"))
     try:
         if args.runs_on_disk:
-            from bench import classroom
+            from harness import classroom
 
             classroom.write_runs(runs_dir, args.runs_on_disk)
         server = Server(runs_dir)

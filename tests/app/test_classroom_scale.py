@@ -1,4 +1,4 @@
-"""Predict, Compare and Evaluate with a classroom's 100 runs on disk (bench/classroom.py): the right
+"""Predict, Compare and Evaluate with a classroom's 100 runs on disk (harness/classroom.py): the right
 default models (shipped + this browser's), the class's on request, and a model cache that stays bounded.
 How fast they answer is a benchmark figure (bench/results/scale.md), not asserted here."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bench import classroom
 from core.models import model_cache, store
 from core.understand import selection, vote
+from harness import classroom
 from tests.conftest import REPO_ROOT
 from ui import compare as compare_glue
 from ui import identity, loaders

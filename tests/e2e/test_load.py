@@ -6,7 +6,7 @@ going in before any answer is awaited, while the ninth visitor's training run is
 visitor must get its own answer (the strong shipped model's top class, as computed here in the
 test process for the same bytes) and nothing of anyone else's: no other file, caption, answer
 or training run. Meanwhile the server's resident memory is read from /proc, as
-bench/bench_memory.py does, and must stay under a budget.
+harness/memory.py reads it for bench/bench_memory.py, and must stay under a budget.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from bench.bench_memory import Reading, read
 from core.data import CLASS_NAMES
 from core.models import store
 from core.predict import inference, preprocess
+from harness.memory import Reading, read
 from tests.e2e.conftest import OUTPUT_DIR, StreamlitServer, serving, source_button, wait_for_app
 
 pytestmark = pytest.mark.e2e

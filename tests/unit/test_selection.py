@@ -2,9 +2,9 @@
 
 import pytest
 
-from bench import classroom
 from core.models import store
 from core.understand import selection
+from harness import classroom
 from ui import identity
 
 

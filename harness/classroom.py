@@ -8,7 +8,7 @@ test accuracy is exactly 10% (1,000 test images per class); its probabilities ar
 
 Used by tests (the pages with 100 runs) and by the benchmarks:
 
-    .venv/bin/python -m bench.classroom --runs 100 --out /tmp/class-runs   # then FASHION_STUDIO_RUNS_DIR=/tmp/class-runs
+    .venv/bin/python -m harness.classroom --runs 100 --out /tmp/class-runs   # then FASHION_STUDIO_RUNS_DIR=/tmp/class-runs
 """
 
 from __future__ import annotations

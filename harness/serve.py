@@ -1,0 +1,74 @@
+"""``streamlit run app.py`` on a free localhost port, started exactly as ``make run`` starts it (only the port
+differs: everything else comes from .streamlit/config.toml), so tests and benchmarks meet the real server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Server logs go beside the browser tests' screenshots (git-ignored), so one folder holds what a run saw.
+LOG_DIR = REPO_ROOT / "tests" / "e2e" / "output"
+
+
+def free_port() -> int:
+    """A localhost port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run app.py` exactly as `make run` starts it (only the port differs); ``url`` once healthy."""
+
+    def __init__(self, env: dict[str, str] | None = None, log_name: str = "server", log_dir: Path = LOG_DIR):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{log_name}.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",  # the only difference from `make run`: everything else is .streamlit/config.toml
+                str(self.port),
+            ],
+            cwd=REPO_ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_healthy(self, timeout: float = 240) -> None:  # (the server warms up before it answers)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with {self.process.returncode}: {self.log_path.read_text()[-2000:]}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)  # polling a health endpoint, not waiting on the UI
+        raise RuntimeError(f"streamlit did not become healthy in {timeout} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._log.close()
