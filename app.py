@@ -9,6 +9,7 @@ reports and weights) from this same server.
 
 import streamlit as st
 
-from ui import browser_routes, warm
+from server import routes, warm
 
-app = st.App("studio.py", lifespan=warm.lifespan, routes=browser_routes.ROUTES)
+# The routes live under the app's base path (``--server.baseUrlPath``), where its pages ask for them.
+app = st.App("studio.py", lifespan=warm.lifespan, routes=routes.under(st.get_option("server.baseUrlPath")))

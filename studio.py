@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import identity, loaders
+from ui.shared import identity, loaders
 
 loaders.keep_keras_state()  # models and training outlive each run: see its docstring
 st.set_page_config(page_title="Fashion-MNIST Studio", page_icon="👗", layout="wide")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import bring, runs, widgets
+from ui import bring
+from ui.shared import runs, widgets
 
 st.title("📥 Bring your own model")
 st.caption(

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from ui import charts, widgets
-from ui import compare as glue
+from ui import compare
+from ui.shared import charts, widgets
 
 st.title("📊 Compare models")
 st.caption(
@@ -13,10 +13,10 @@ st.caption(
 widgets.require_dataset()
 
 artifacts = widgets.require_models("be ranked here")
-shown = glue.pick_shown(artifacts)  # shipped and mine by default; the class's runs on request
+shown = compare.pick_shown(artifacts)  # shipped and mine by default; the class's runs on request
 
-ranking = glue.rank(shown)
-glue.show_problems(ranking)
+ranking = compare.rank(shown)
+compare.show_problems(ranking)
 if not shown:
     st.info("No models to show with this filter: pick another group above.", icon="🔎")
     st.stop()
@@ -25,15 +25,15 @@ if not ranking.rows:
     st.page_link("app_pages/train.py", label="Go to the Train page", icon="🏋️")
     st.stop()
 
-board = glue.board(ranking)
+board = compare.board(ranking)
 histories = ranking.histories()
-glue.prepare_choices(board, glue.freshly_trained(list(board["model"])), histories)
+compare.prepare_choices(board, compare.freshly_trained(list(board["model"])), histories)
 
 st.subheader("🏆 Leaderboard", anchor=False)
-glue.show_leaderboard(board)
-if note := glue.vote_note(ranking):
+compare.show_leaderboard(board)
+if note := compare.vote_note(ranking):
     st.caption(note)
-weak = glue.weak_models(board)
+weak = compare.weak_models(board)
 charted = board[~board["model"].isin(weak)] if len(weak) < len(board) else board
 widgets.chart(
     charts.accuracy_bars(charted),
@@ -52,7 +52,7 @@ st.caption(
 )
 
 st.subheader("📈 Learning curves", anchor=False)
-glue.curves_section(board, histories)
+compare.curves_section(board, histories)
 
 st.subheader("↔️ Side by side", anchor=False)
-glue.side_by_side(board, ranking)
+compare.side_by_side(board, ranking)

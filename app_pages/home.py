@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core import data
-from ui import charts, loaders, state, widgets
+from ui.shared import charts, loaders, state, widgets
 
 st.title("👗 Fashion-MNIST Studio")
 st.caption(

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from ui import evaluate as ev_ui
-from ui import inside, loaders, widgets
+from ui import inside
+from ui.shared import loaders, models, widgets
 
 st.title("🔬 Inside a network")
 st.caption(
@@ -12,8 +12,8 @@ st.caption(
 )
 dataset = widgets.require_dataset()
 artifacts = widgets.require_models("appear here")
-artifact = ev_ui.pick_model(artifacts)
-stamp = ev_ui.require_model(artifact)
+artifact = models.pick_model(artifacts)
+stamp = models.require_model(artifact)
 model = loaders.model(artifact.model_id, stamp)
 parts = inside.anatomy(artifact.model_id, stamp)
 
@@ -57,7 +57,7 @@ with one_image:
             inside.first_layer(parts)
 
 with the_map:
-    result = ev_ui.require_evaluation(artifact, stamp)
+    result = models.require_evaluation(artifact, stamp)
     mapped = inside.require_embedding(artifact, stamp)
     if mapped is not None:
         st.caption(
@@ -81,7 +81,7 @@ with the_map:
         if region is None:
             st.info("Drag a box on the map to see the images inside it.", icon="🔲")
         else:
-            ev_ui.gallery(
+            models.gallery(
                 dataset.x_test,
                 inside.in_region(mapped, result, region),
                 show_pair=True,

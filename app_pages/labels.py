@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import labels, widgets
+from ui import labels
+from ui.shared import widgets
 
 st.title("🏷️ Label mistakes in the training set")
 st.caption(

@@ -2,26 +2,25 @@
 
 import streamlit as st
 
-from ui import lessons as lesson_ui
-from ui import training as live
-from ui import widgets
+from ui import lessons
+from ui.shared import live, widgets
 
 st.title("🧪 Lessons")
 st.markdown("Each lesson trains a few small runs that differ in one or two settings, then shows them side by side.")
 dataset = widgets.require_dataset()
 
-lesson = lesson_ui.choose() or lesson_ui.own_form()
+lesson = lessons.choose() or lessons.own_form()
 if lesson is not None:
     st.markdown(f"**{lesson.question}**  \n{lesson.look_for}")
     if lesson.source:
         st.caption(f"Source: {lesson.source}")
-    st.dataframe(lesson_ui.plan(lesson), hide_index=True)
+    st.dataframe(lessons.plan(lesson), hide_index=True)
 
-group = lesson_ui.attached_group()
+group = lessons.attached_group()
 running = any(not job.finished for job in group)
 if lesson is not None and not running and st.button("▶ Start the lesson", type="primary"):
     try:
-        lesson_ui.start(lesson, dataset)
+        lessons.start(lesson, dataset)
     except ValueError as error:  # the queue's refusal (a run of yours is already waiting or training)
         st.error(str(error), icon="⚠️")
     else:
@@ -31,7 +30,7 @@ if group:
     st.subheader(f"Your lesson: {group[0].lesson}")
     options = live.chart_options()
     if running:
-        lesson_ui.live_group([job.id for job in group], options)
+        lessons.live_group([job.id for job in group], options)
     else:
-        lesson_ui.side_by_side(group, options)
-        lesson_ui.results(group[0].lesson, group)
+        lessons.side_by_side(group, options)
+        lessons.results(group[0].lesson, group)

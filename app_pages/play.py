@@ -3,7 +3,8 @@
 import streamlit as st
 
 from core.understand import game
-from ui import play, widgets
+from ui import play
+from ui.shared import widgets
 
 st.title("🎯 Beat the model")
 st.caption(

@@ -5,8 +5,8 @@ import streamlit as st
 from core import data
 from core.predict import preprocess
 from core.understand import selection
-from ui import loaders, widgets
-from ui import predict as glue
+from ui import predict
+from ui.shared import images, loaders, widgets
 
 st.title("🔮 Predict")
 st.caption(
@@ -14,9 +14,9 @@ st.caption(
     "and every saved model gives its best guesses."
 )
 
-asked = glue.pick_models(loaders.artifacts())  # the shipped models and yours; the class's runs on request
-predictor, skipped = glue.predictor(asked)
-glue.show_skipped(skipped)
+asked = predict.pick_models(loaders.artifacts())  # the shipped models and yours; the class's runs on request
+predictor, skipped = predict.predictor(asked)
+predict.show_skipped(skipped)
 if predictor is None:
     none_yet = "There are no trained models to ask yet." if not skipped else "None of the saved models can be used."
     st.info(f"{none_yet} Train one first (a quick MLP takes seconds).", icon="🧠")
@@ -26,7 +26,7 @@ if predictor is None:
 source, results = st.columns([2, 3], gap="large")
 prepared, true_label = None, None
 with source:
-    chosen = widgets.pick_source(glue.SOURCE_KEY, [widgets.DRAW, widgets.UPLOAD, widgets.TEST_IMAGE])
+    chosen = widgets.pick_source(predict.SOURCE_KEY, [widgets.DRAW, widgets.UPLOAD, widgets.TEST_IMAGE])
     if chosen == widgets.DRAW:
         from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
@@ -47,22 +47,22 @@ with source:
             drawing_mode="freedraw",
             update_streamlit=True,
             return_image_data=True,
-            key=glue.canvas_key(),
+            key=images.canvas_key(),
         )
-        st.button("🗑️ Clear drawing", on_click=glue.new_canvas, key="predict_clear")
-        prepared = glue.drawing_input(canvas.image_data, canvas.json_data)
+        st.button("🗑️ Clear drawing", on_click=images.new_canvas, key="predict_clear")
+        prepared = images.drawing_input(canvas.image_data, canvas.json_data)
     elif chosen == widgets.UPLOAD:
         file = st.file_uploader(
             "Image file",
             type=list(preprocess.UPLOAD_EXTENSIONS),
-            key=glue.UPLOAD_KEY,
+            key=predict.UPLOAD_KEY,
         )
         st.caption(
             f"{preprocess.FORMAT_NAMES}, up to {st.get_option('server.maxUploadSize')} MB. "
             "One garment on a plain background works best."
         )
         if file is not None:
-            prepared = glue.prepare(lambda: preprocess.preprocess(file.getvalue()))
+            prepared = images.prepare(lambda: preprocess.preprocess(file.getvalue()))
     elif chosen == widgets.TEST_IMAGE:
         try:
             dataset, _ = loaders.dataset()
@@ -74,14 +74,14 @@ with source:
                 icon="📦",
             )
         else:
-            index = glue.random_test_index(len(dataset.x_test))
+            index = images.random_test_index(len(dataset.x_test))
             st.button(
                 "🎲 Another test image",
-                on_click=glue.shuffle_test_image,
+                on_click=images.shuffle_test_image,
                 args=(len(dataset.x_test),),
                 key="predict_another",
             )
-            true_label = glue.class_name(dataset.y_test[index])
+            true_label = predict.class_name(dataset.y_test[index])
             as_photo = st.toggle(
                 "Show it as a shop photo",
                 help="Enlarged, dark on white, saved as JPEG: watch the preprocessing undo it.",
@@ -90,7 +90,7 @@ with source:
             st.markdown(f"Test image **#{index:,}**, true label **{true_label}**")
             image = dataset.x_test[index]
             prepared = (
-                glue.prepare(lambda: preprocess.preprocess(preprocess.render_as_photo(image)))
+                images.prepare(lambda: preprocess.preprocess(preprocess.render_as_photo(image)))
                 if as_photo
                 else preprocess.dataset_image(image, true_label)
             )
@@ -101,18 +101,18 @@ with results:
         st.caption("Your image, each preprocessing step, and the predictions will show here.")
     else:
         st.markdown("#### What the model sees")
-        glue.show_steps(prepared)
+        images.show_steps(prepared)
         heading, control = st.columns([3, 2], vertical_alignment="bottom")
         heading.markdown("#### Predictions")
         top_k = control.slider("Top-k classes", 1, 10, 3, key="predict_top_k", bind="query-params")
         predictions = predictor.predict(prepared.image, top_k)
-        verdict = glue.garment_verdict(prepared, predictions)
-        glue.show_verdict(verdict)  # a picture of no garment is told so first
-        answers = glue.answers(predictions, asked, top_k)
+        verdict = predict.garment_verdict(prepared, predictions)
+        predict.show_verdict(verdict)  # a picture of no garment is told so first
+        answers = predict.answers(predictions, asked, top_k)
         weak = selection.weak_ids(asked)
         if verdict.garment:
-            glue.show_lead(answers, true_label)
-            glue.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)
+            predict.show_lead(answers, true_label)
+            predict.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)
         else:
             with st.expander("What the models guess anyway (each must answer one of its ten classes)"):
-                glue.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)
+                predict.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)

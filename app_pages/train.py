@@ -3,29 +3,29 @@
 import streamlit as st
 
 from core.training import browser, jobs
-from ui import runs, state, widgets
-from ui import training as live
+from ui import train
+from ui.shared import live, runs, state, widgets
 
 st.title("🏋️ Train a model")
 dataset = widgets.require_dataset()
 
-job = live.attached_job()
+job = train.attached_job()
 busy = job is not None and not job.finished
-spec = live.choose_architecture(job)
+spec = train.choose_architecture(job)
 st.markdown(f"{spec.description}  \n*Source:* {spec.source}")
-hp, name = live.settings_form(spec, job)
+hp, name = train.settings_form(spec, job)
 
-live.show_layers(spec, hp)
-live.show_code(spec, hp)
-place = live.choose_place(spec, hp, job)
-estimated = None if busy or place == browser.BROWSER else live.duration_estimate(spec, hp, dataset)
-live.show_estimate(estimated)
+train.show_layers(spec, hp)
+train.show_code(spec, hp)
+place = train.choose_place(spec, hp, job)
+estimated = None if busy or place == browser.BROWSER else train.duration_estimate(spec, hp, dataset)
+train.show_estimate(estimated)
 if not busy and st.button("▶ Start training", type="primary"):
     try:
         if place == browser.BROWSER:
-            job = live.submit_in_browser(spec, hp, name)
+            job = train.submit_in_browser(spec, hp, name)
         else:
-            job = live.submit(spec, hp, name, dataset, estimated.seconds if estimated else None)
+            job = train.submit(spec, hp, name, dataset, estimated.seconds if estimated else None)
     except ValueError as error:  # a bad setting or name, or the queue's refusal: each says what to change
         st.error(str(error), icon="⚠️")
     else:
@@ -36,7 +36,7 @@ if job is not None:
     st.subheader(f"Run: {progress.model_id or progress.model_name}")
     options = live.chart_options()
     if not progress.finished:
-        live.browser_trainer(job)
+        train.browser_trainer(job)
         if not isinstance(job, browser.BrowserJob):  # a browser run lives in its tab: a reload ends it
             st.caption(
                 "🔗 This page's address is this run's link: a reload or another tab of this browser finds it again."
@@ -47,10 +47,10 @@ if job is not None:
             live.show_progress(progress, options)
             live.show_watch(progress, dataset)
         if progress.state == jobs.DONE:
-            live.show_outcome(progress)
+            train.show_outcome(progress)
             st.session_state[state.SELECTED_MODEL] = progress.model_id
             st.page_link("app_pages/evaluate.py", label=f"Evaluate {progress.model_id}", icon="🔍")
-            live.downloads(progress.model_id)
+            train.downloads(progress.model_id)
         elif progress.state == jobs.STOPPED:
             st.warning(progress.message, icon="⏹")
         else:

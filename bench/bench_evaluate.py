@@ -73,7 +73,7 @@ def page_timings(artifact: store.Artifact, root: Path, reruns: int) -> tuple[flo
     from streamlit.testing.v1 import AppTest
 
     from ui import evaluate as page_glue
-    from ui import state
+    from ui.shared import state
 
     section_times: list[float] = []
     section = page_glue.confusion_section

@@ -1,4 +1,4 @@
-"""Headless commands for teachers and scripts: ``python -m core list|train|lesson|code|evaluate|predict|embed|label-issues|import``.
+"""Headless commands for teachers and scripts: ``python -m core list|runs|train|lesson|code|evaluate|predict|embed|label-issues|import``.
 
 Human-readable progress goes to stderr; the result is one JSON line on stdout. Any
 expected failure (bad argument, missing data, broken model, bad image) prints one
@@ -28,16 +28,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    """Every saved model the app lists (shipped, then the runs store's), one per line, its id first:
+    id, shipped|run, architecture, test accuracy, name (a broken one: id, origin, broken, -, why)."""
+    from core.models import store
+
+    print(f"runs are kept in {store.describe_store()}", file=sys.stderr)
+    for artifact in store.list_artifacts():
+        origin = "shipped" if artifact.shipped else "run"
+        if artifact.meta is None:
+            print(f"{artifact.model_id}\t{origin}\tbroken\t-\t{artifact.error}")
+            continue
+        meta = artifact.meta
+        print(f"{artifact.model_id}\t{origin}\t{meta.arch}\t{meta.test_accuracy:.4f}\t{meta.display_name}")
+    return 0
+
+
 def hyperparameters(args: argparse.Namespace):
     """The architecture and its settings from the command line: the Train page's, under the same names."""
-    from core.models import zoo
+    from core.models import settings, zoo
 
     spec = zoo.get_spec(args.arch)
-    overrides = {name: getattr(args, name) for name in TRAIN_SETTINGS if getattr(args, name) is not None}
-    if args.no_normalize:
-        overrides["normalize"] = False
-    if args.augment is not None:  # --augment / --no-augment; neither: the architecture's own
-        overrides["augment"] = args.augment
+    names = (row.name for row in settings.SETTINGS)
+    overrides = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     return spec, zoo.with_overrides(spec, **overrides)
 
 
@@ -171,53 +184,37 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-# The Train page's settings, under the same names (argparse turns --batch-size into batch_size).
-TRAIN_SETTINGS = (
-    "epochs",
-    "batch_size",
-    "optimizer",
-    "learning_rate",
-    "lr_schedule",
-    "dropout_rate",
-    "validation_split",
-    "early_stopping_patience",
-    "subset",
-    "seed",
-)
-
-
 def add_train_settings(parser: argparse.ArgumentParser) -> None:
-    from core.models import zoo
+    """--arch, then one flag per row of the settings table (core/models/settings.py); unset flags keep the
+    architecture's own recipe."""
+    from core.models import settings, zoo
 
     parser.add_argument("--arch", required=True, help="architecture key (see `list`)")
-    parser.add_argument("--epochs", type=int)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--optimizer", choices=zoo.OPTIMIZERS)
-    parser.add_argument("--learning-rate", type=float)
-    parser.add_argument("--lr-schedule", choices=zoo.LR_SCHEDULES)
-    parser.add_argument("--dropout-rate", type=float)
-    parser.add_argument("--validation-split", type=float)
-    parser.add_argument("--patience", dest="early_stopping_patience", type=int, help="early stopping (0 = off)")
-    parser.add_argument("--no-normalize", action="store_true", help="feed raw 0-255 pixels (see why it matters)")
-    parser.add_argument(
-        "--augment",
-        action=argparse.BooleanOptionalAction,
-        help="random shifts, flips and erased patches (some architectures take fewer: "
-        + "; ".join(
-            f"{key}: {', '.join(spec.augmentation)}"
-            for key, spec in zoo.ZOO.items()
-            if spec.augmentation != zoo.AUGMENTATIONS
-        )
-        + ")",
+    for row in settings.SETTINGS:
+        how: dict = {"dest": row.name, "default": None, "help": f"{row.label}{f': {row.help}' if row.help else ''}"}
+        if row.kind == settings.SWITCH:
+            how["action"] = argparse.BooleanOptionalAction
+        elif row.kind == settings.CHOICE:
+            how["choices"] = row.choices
+        else:
+            how["type"] = int if row.kind == settings.WHOLE else float
+        parser.add_argument(row.cli_flag, **how)
+    parser.epilog = "Architectures that take fewer augmentations: " + "; ".join(
+        f"{key}: {', '.join(spec.augmentation)}"
+        for key, spec in zoo.ZOO.items()
+        if spec.augmentation != zoo.AUGMENTATIONS
     )
-    parser.add_argument("--subset", type=int, help="train on this many examples")
-    parser.add_argument("--seed", type=int)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="architectures, one per line").set_defaults(run=cmd_list)
+    commands.add_parser("list", help="architectures you can train, one per line (saved models: runs)").set_defaults(
+        run=cmd_list
+    )
+    commands.add_parser(
+        "runs", help="every saved model (shipped and trained), one per line, its id first"
+    ).set_defaults(run=cmd_runs)
 
     train = commands.add_parser("train", help="train one architecture and save it")
     add_train_settings(train)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.models import bundles, importing, store
-from ui import identity, state
+from ui.shared import identity, state
 
 RESULT_KEY = "bring_result"  # the last import's outcome, shown until the next one
 

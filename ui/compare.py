@@ -18,8 +18,7 @@ from core.models import store
 from core.predict import inference
 from core.understand import compare, selection, vote
 from core.understand import evaluation as ev
-from ui import charts, identity, loaders, state, widgets
-from ui import evaluate as ev_ui
+from ui.shared import charts, identity, loaders, models, state, widgets
 
 CURVES_KEY = "compare_curves_models"
 CURVES_TRAIN_KEY = "compare_curves_show_train"
@@ -60,7 +59,7 @@ class Ranking:
     def evaluation(self, model_id: str) -> ev.Evaluation:
         if model_id in self.derived:
             return self.derived[model_id]
-        return ev_ui.evaluation(model_id, ev.artifact_stamp(self.artifacts[model_id]))
+        return models.evaluation(model_id, ev.artifact_stamp(self.artifacts[model_id]))
 
     def histories(self) -> dict[str, dict[str, list[float]]]:
         """Each saved model's training history (a vote was never trained: it has none)."""
@@ -85,7 +84,7 @@ def _score(artifact: store.Artifact) -> compare.LeaderboardRow | compare.BrokenM
     stamp = ev.artifact_stamp(artifact)
     try:
         loaders.model(artifact.model_id, stamp)  # a model that cannot load is broken, cached predictions or not
-        result = ev_ui.evaluation(artifact.model_id, stamp)
+        result = models.evaluation(artifact.model_id, stamp)
         latency = latency_ms(artifact.model_id, stamp)
     except store.ArtifactError as error:
         return compare.BrokenModel(artifact.model_id, artifact.path, str(error).splitlines()[0])
@@ -201,6 +200,54 @@ def vote_note(ranking: Ranking) -> str:
     return f"*{vote.VOTE_ID}*: {vote.members_text(ranking.voters)} Its costs are theirs added up."
 
 
+def _leaderboard_columns() -> dict:
+    """How each leaderboard column reads: its heading, width, format and the help behind its "?"."""
+    share = {"min_value": 0.0, "max_value": 1.0, "format": "percent"}
+    return {
+        "rank": st.column_config.NumberColumn("#", format="%d", width=35, pinned=True),
+        "model": st.column_config.TextColumn(
+            "model", width=140, pinned=True, help="Its id: `?model=ID` opens it on Evaluate"
+        ),
+        "name": st.column_config.TextColumn("name", width=130),
+        "origin": st.column_config.TextColumn(
+            "origin", width=70, help="Shipped with the app, trained in this browser (mine), or by the class"
+        ),
+        "arch": st.column_config.TextColumn("architecture", width=150),
+        "accuracy": st.column_config.ProgressColumn(
+            "test accuracy", width=110, help="Share of the 10,000 test images classified correctly", **share
+        ),
+        "published": st.column_config.TextColumn(
+            "published",
+            width=100,
+            help="The test accuracy this architecture's source reports; a target where the source only sets one",
+        ),
+        "macro_f1": st.column_config.NumberColumn(
+            "macro F1", format="%.3f", width=70, help="F1 averaged over the ten classes, each counting the same"
+        ),
+        "shirt_recall": st.column_config.ProgressColumn(
+            "Shirt recall",
+            width=100,
+            help="Share of the Shirt test images called Shirt: the hardest class",
+            **share,
+        ),
+        "params": st.column_config.NumberColumn("parameters", format="localized", width=80),
+        "epochs": st.column_config.NumberColumn("epochs", format="%d"),
+        "train_seconds": st.column_config.NumberColumn(
+            "training", format="%.0f s", width=65, help="Wall-clock time of model.fit where it was trained"
+        ),
+        "size_mb": st.column_config.NumberColumn(
+            "size", format="%.1f MB", width=70, help="The model.keras file on disk"
+        ),
+        "latency_ms": st.column_config.NumberColumn(
+            "latency",
+            format="%.1f ms",
+            width=65,
+            help="One image, one direct model call: the median of 5 after a warm-up, on this server "
+            "(it shares its CPU with every visitor, so expect some noise)",
+        ),
+    }
+
+
 def show_leaderboard(board: pd.DataFrame) -> None:
     """The sortable table (the visitor's latest model from the Train page marked new), and a CSV download."""
     table = board.assign(rank=range(1, len(board) + 1))
@@ -224,7 +271,6 @@ def show_leaderboard(board: pd.DataFrame) -> None:
         help="Rank, id and test accuracy are always shown; the CSV holds every column.",
     )
     columns = ["rank", "model", "accuracy", *[key for key in OPTIONAL_COLUMNS if key in shown]]
-    share = {"min_value": 0.0, "max_value": 1.0, "format": "percent"}
     st.dataframe(
         table,
         hide_index=True,
@@ -232,49 +278,7 @@ def show_leaderboard(board: pd.DataFrame) -> None:
         height="content",
         key="compare_leaderboard",
         column_order=columns,
-        column_config={
-            "rank": st.column_config.NumberColumn("#", format="%d", width=35, pinned=True),
-            "model": st.column_config.TextColumn(
-                "model", width=140, pinned=True, help="Its id: `?model=ID` opens it on Evaluate"
-            ),
-            "name": st.column_config.TextColumn("name", width=130),
-            "origin": st.column_config.TextColumn(
-                "origin", width=70, help="Shipped with the app, trained in this browser (mine), or by the class"
-            ),
-            "arch": st.column_config.TextColumn("architecture", width=150),
-            "accuracy": st.column_config.ProgressColumn(
-                "test accuracy", width=110, help="Share of the 10,000 test images classified correctly", **share
-            ),
-            "published": st.column_config.TextColumn(
-                "published",
-                width=100,
-                help="The test accuracy this architecture's source reports; a target where the source only sets one",
-            ),
-            "macro_f1": st.column_config.NumberColumn(
-                "macro F1", format="%.3f", width=70, help="F1 averaged over the ten classes, each counting the same"
-            ),
-            "shirt_recall": st.column_config.ProgressColumn(
-                "Shirt recall",
-                width=100,
-                help="Share of the Shirt test images called Shirt: the hardest class",
-                **share,
-            ),
-            "params": st.column_config.NumberColumn("parameters", format="localized", width=80),
-            "epochs": st.column_config.NumberColumn("epochs", format="%d"),
-            "train_seconds": st.column_config.NumberColumn(
-                "training", format="%.0f s", width=65, help="Wall-clock time of model.fit where it was trained"
-            ),
-            "size_mb": st.column_config.NumberColumn(
-                "size", format="%.1f MB", width=70, help="The model.keras file on disk"
-            ),
-            "latency_ms": st.column_config.NumberColumn(
-                "latency",
-                format="%.1f ms",
-                width=65,
-                help="One image, one direct model call: the median of 5 after a warm-up, on this server "
-                "(it shares its CPU with every visitor, so expect some noise)",
-            ),
-        },
+        column_config=_leaderboard_columns(),
     )
     st.download_button(
         "⬇ Download leaderboard (CSV)",

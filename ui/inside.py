@@ -16,8 +16,7 @@ from core.models import store
 from core.predict import preprocess
 from core.understand import evaluation as ev
 from core.understand import inspection as ins
-from ui import loaders, widgets
-from ui import predict as predict_glue
+from ui.shared import images, loaders, widgets
 
 INDEX_KEY = "inside_test_index"
 SOURCE_KEY = "inside_source"
@@ -42,7 +41,7 @@ def pick_source() -> str:
 
 def drawn_image(image_data: np.ndarray | None, json_data: dict | None) -> tuple[np.ndarray | None, None, str]:
     """The canvas drawing, preprocessed exactly as on the Predict page."""
-    prepared = predict_glue.drawing_input(image_data, json_data)
+    prepared = images.drawing_input(image_data, json_data)
     return (None, None, "") if prepared is None else (prepared.image * 255.0, None, "your drawing")
 
 

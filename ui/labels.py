@@ -10,7 +10,7 @@ from core.data import CLASS_NAMES
 from core.models import store
 from core.understand import evaluation as ev
 from core.understand import label_issues
-from ui import charts_eval, widgets
+from ui.shared import charts_eval, widgets
 
 ANY = "any"
 ANY_CLASS_CHOICES = [ANY, *CLASS_NAMES]

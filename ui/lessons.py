@@ -7,8 +7,7 @@ import streamlit as st
 
 from core.models import zoo
 from core.training import estimate, jobs, lessons
-from ui import charts, identity, widgets
-from ui import training as live
+from ui.shared import charts, identity, live, widgets
 
 OWN_TITLE = "Your own experiment"
 

@@ -14,7 +14,7 @@ import streamlit as st
 from core.data import CLASS_NAMES
 from core.models import store
 from core.understand import game
-from ui import widgets
+from ui.shared import widgets
 
 GAME_PARAM = "game"
 SCORED_KEY = "play_scored_game"  # the game whose answers were last submitted

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image, ImageDraw
 
 from core import data
 from core.data import CLASS_NAMES
@@ -16,14 +14,10 @@ from core.models import store
 from core.predict import inference, novelty, preprocess
 from core.understand import evaluation as ev
 from core.understand import selection, vote
-from ui import charts, identity, loaders, widgets
-from ui import evaluate as ev_ui
+from ui.shared import charts, identity, loaders, models, widgets
 
-CANVAS_KEY = "predict_canvas"  # plus a generation number: a new key remounts an empty canvas
-CANVAS_GENERATION = "predict_canvas_generation"
 UPLOAD_KEY = "predict_upload"
 SOURCE_KEY = "predict_source"
-TEST_INDEX = "predict_test_index"
 EXTRA_MODELS_KEY = "predict_extra_models"
 CHARTS_PER_ROW = 2
 
@@ -116,80 +110,6 @@ def show_skipped(skipped: Sequence[inference.Skipped]) -> None:
     hidden = [item for item in skipped if item.hidden]
     if hidden:
         st.caption("Not shown, " + "; ".join(f"{item.model_id}: {item.reason}" for item in hidden) + ".")
-
-
-def new_canvas() -> None:
-    """The clear button: a fresh key gives an empty canvas."""
-    st.session_state[CANVAS_GENERATION] = st.session_state.get(CANVAS_GENERATION, 0) + 1
-
-
-def canvas_key() -> str:
-    return f"{CANVAS_KEY}_{st.session_state.get(CANVAS_GENERATION, 0)}"
-
-
-def drawing_input(image_data: np.ndarray | None, json_data: dict | None) -> preprocess.Preprocessed | None:
-    """The canvas's RGBA pixels as a model input; None (with a hint) while nothing is drawn."""
-    if image_data is None or not (json_data or {}).get("objects"):
-        st.caption("Draw a garment above: a filled shape, large and centred, works best (like the dataset).")
-        return None
-    return prepare(lambda: preprocess.preprocess_pixels(image_data))
-
-
-def prepare(make) -> preprocess.Preprocessed | None:
-    """Run one preprocessing call; a bad image becomes its one-line message, never a traceback."""
-    try:
-        return make()
-    except preprocess.ImageError as error:
-        st.error(str(error), icon="🚫")
-        return None
-
-
-def random_test_index(count: int) -> int:
-    """This visitor's current test image: a random one from the first look, kept across reruns."""
-    if TEST_INDEX not in st.session_state:
-        shuffle_test_image(count)
-    return int(st.session_state[TEST_INDEX]) % count
-
-
-def shuffle_test_image(count: int) -> None:
-    st.session_state[TEST_INDEX] = int(np.random.default_rng().integers(count))
-
-
-def _framed(step: preprocess.Step, side: int = 112) -> np.ndarray:
-    """A step image fitted into a transparent side x side square, so the strip lines up.
-
-    Small images (the 28x28 input) are enlarged by pixel repetition, so they stay crisp. A grey line
-    outlines each one, so a plain white step (a cut-out's background) still shows on a white page.
-    """
-    image = Image.fromarray(step.image).convert("RGBA")
-    scale = side / max(image.size)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    smooth = Image.Resampling.NEAREST if scale >= 2 else Image.Resampling.LANCZOS
-    frame = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    corner = ((side - size[0]) // 2, (side - size[1]) // 2)
-    frame.paste(image.resize(size, smooth), corner)
-    outline = (corner[0], corner[1], corner[0] + size[0] - 1, corner[1] + size[1] - 1)
-    ImageDraw.Draw(frame).rectangle(outline, outline=(128, 128, 128, 255))
-    return np.asarray(frame)
-
-
-def show_steps(prepared: preprocess.Preprocessed) -> None:
-    """The preprocessing as a strip of images, then every way the input is unlike the dataset."""
-    st.image(
-        [_framed(step) for step in prepared.steps],
-        caption=[step.name for step in prepared.steps],
-        width=112,
-        alt=[
-            f"Step {number} of {len(prepared.steps)}: {step.name}"
-            for number, step in enumerate(prepared.steps, start=1)
-        ],
-    )
-    facts = [prepared.description]
-    if prepared.inverted:
-        facts.append("dark on light, so inverted")
-    st.caption(" · ".join(facts))
-    for text in prepared.warnings:
-        st.warning(text, icon="⚠️")
 
 
 def garment_verdict(
@@ -287,7 +207,7 @@ def vote_accuracy(member_ids: tuple[str, ...], stamps: tuple[float, ...]) -> flo
     """The vote's test accuracy, from its members' cached test probabilities (None without the dataset)."""
     try:
         return vote.evaluation(
-            [ev_ui.evaluation(m, stamp) for m, stamp in zip(member_ids, stamps, strict=True)]
+            [models.evaluation(m, stamp) for m, stamp in zip(member_ids, stamps, strict=True)]
         ).accuracy
     except (data.DatasetNotFoundError, store.ArtifactError):
         return None

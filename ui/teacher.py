@@ -7,7 +7,8 @@ import os
 
 import streamlit as st
 
-from core.training import fair_queue, jobs
+from core.models import store
+from core.training import estimate, fair_queue, jobs
 
 ENV_SECRET = "FASHION_STUDIO_TEACHER_SECRET"
 SECRET_NAME = "teacher_secret"
@@ -21,6 +22,38 @@ def configured_secret() -> str | None:
         value = None
     value = value or os.environ.get(ENV_SECRET)
     return str(value) if value and str(value).strip() else None
+
+
+def show_locked() -> None:
+    """How to set the secret, wherever the app runs: Community Cloud's Secrets, a secrets file, or the environment."""
+    st.info("The teacher view is locked until a teacher secret is set for this app. Set it in one of these:", icon="🔒")
+    st.markdown(
+        "- **Streamlit Community Cloud**: the app's **⋮ → Settings → Secrets**, paste the line below and save "
+        "(the app restarts with it).\n"
+        "- **Your own server**: the same line in `.streamlit/secrets.toml` next to `app.py`, "
+        f"or the environment variable `{ENV_SECRET}`."
+    )
+    st.code(f'{SECRET_NAME} = "choose-a-long-secret"', language="toml")
+
+
+def limits_caption() -> None:
+    cap = estimate.max_run_seconds()
+    st.caption(
+        f"One run may take at most {cap / 60:.0f} min on this server ({estimate.ENV_MAX_RUN_SECONDS});"
+        f" {fair_queue.default_queue().max_concurrent} run(s) train at a time ({fair_queue.ENV_MAX_JOBS})."
+    )
+
+
+def runs_caption() -> None:
+    usage = store.runs_usage()
+    try:
+        kept = store.Retention.from_env().describe()
+    except ValueError as error:
+        kept = f"the default cap (the setting is invalid: {error})"
+    st.caption(
+        f"{usage.runs} runs, {usage.total_bytes / 1e6:,.0f} MB; the store keeps {kept}: beyond it the oldest runs"
+        " are removed, never a shipped model."
+    )
 
 
 def unlocked(secret: str) -> bool:

@@ -8,7 +8,6 @@ off to see what happens), so inference never needs to know how a model was train
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -17,58 +16,9 @@ import numpy as np
 from keras import layers
 
 from core.data import CLASS_NAMES, IMAGE_SIDE
+from core.models.settings import LR_SCHEDULES, OPTIMIZERS, TRAIN_SIZE, Hyperparameters  # noqa: F401 - the zoo's names
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-LR_SCHEDULES = ("constant", "exponential", "cosine", "plateau")
-TRAIN_SIZE = 60_000
 AUGMENTATIONS = ("shift", "flip", "erase")  # what ``augment`` may apply while training, in this order
-
-
-@dataclass(frozen=True)
-class Hyperparameters:
-    epochs: int = 10
-    batch_size: int = 32
-    optimizer: str = "adam"
-    learning_rate: float = 1e-3
-    dropout_rate: float = 0.0  # used only by architectures with dropout layers
-    validation_split: float = 0.1
-    early_stopping_patience: int = 0  # 0 switches early stopping off
-    lr_schedule: str = "constant"
-    normalize: bool = True  # divide pixels by 255 inside the model
-    augment: bool = False  # random shifts (10%), horizontal flips and erased patches while training
-    subset: int | None = None  # training examples to use; None means all 60,000
-    seed: int = 42
-
-    def validate(self, train_size: int = TRAIN_SIZE) -> Hyperparameters:
-        """Raise ValueError with a learner-readable message for any impossible value."""
-        problems = []
-        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 500:
-            problems.append(f"epochs must be a whole number from 1 to 500 (got {self.epochs!r})")
-        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 8192:
-            problems.append(f"batch size must be from 1 to 8192 (got {self.batch_size!r})")
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)} (got {self.optimizer!r})")
-        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate <= 10) or math.isnan(
-            float(self.learning_rate)
-        ):
-            problems.append(f"learning rate must be greater than 0 and at most 10 (got {self.learning_rate!r})")
-        if not 0 <= self.dropout_rate < 1:
-            problems.append(f"dropout rate must be at least 0 and below 1 (got {self.dropout_rate!r})")
-        if not 0.01 <= self.validation_split <= 0.5:
-            problems.append(f"validation split must be from 0.01 to 0.5 (got {self.validation_split!r})")
-        if not isinstance(self.early_stopping_patience, int) or self.early_stopping_patience < 0:
-            problems.append(f"early-stopping patience must be 0 (off) or more (got {self.early_stopping_patience!r})")
-        if self.lr_schedule not in LR_SCHEDULES:
-            problems.append(
-                f"learning-rate schedule must be one of {', '.join(LR_SCHEDULES)} (got {self.lr_schedule!r})"
-            )
-        if self.subset is not None and (not isinstance(self.subset, int) or not 100 <= self.subset <= train_size):
-            problems.append(f"training subset must be from 100 to {train_size:,} examples (got {self.subset!r})")
-        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**31:
-            problems.append(f"seed must be a whole number from 0 to {2**31 - 1} (got {self.seed!r})")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
 
 
 Body = Callable[[Hyperparameters], list[layers.Layer]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from core.models import zoo
+from core.models import settings, zoo
 from core.training.jobs import CHANCE_LEVEL, Progress, TrainingJob
 
 
@@ -120,17 +120,8 @@ LESSONS: dict[str, Lesson] = {
     )
 }
 
-# Settings a learner may vary in an own experiment, and the values offered for each.
-VARIABLE_SETTINGS: dict[str, tuple] = {
-    "epochs": (1, 2, 3, 5, 8, 10),
-    "batch_size": (16, 32, 64, 128, 256, 512),
-    "optimizer": zoo.OPTIMIZERS,
-    "learning_rate": (0.0001, 0.0005, 0.001, 0.002, 0.01, 0.1),
-    "dropout_rate": (0.0, 0.1, 0.2, 0.3, 0.5),
-    "normalize": (True, False),
-    "augment": (False, True),
-    "subset": (1_000, 2_000, 5_000, 10_000, 20_000),
-}
+# Settings a learner may vary in an own experiment, and the values offered for each: the table's lesson values.
+VARIABLE_SETTINGS: dict[str, tuple] = {row.name: row.lesson_values for row in settings.SETTINGS if row.lesson_values}
 
 
 def own_lesson(arch: str, varied: dict[str, list], base: dict | None = None) -> Lesson:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.models import bundles, store
 from tests.conftest import REPO_ROOT
-from ui import state
+from ui.shared import state
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "keras2"
 

@@ -11,9 +11,8 @@ from core.models import model_cache, store
 from core.understand import selection, vote
 from harness import classroom
 from tests.conftest import REPO_ROOT
-from ui import compare as compare_glue
-from ui import identity, loaders
-from ui import predict as predict_glue
+from ui import compare, predict
+from ui.shared import identity, loaders
 
 BROWSER = "fedcba9876543210fedcba9876543210"
 RUNS = 100
@@ -59,16 +58,16 @@ def open_page(page: str, **state) -> AppTest:
 
 def test_predict_asks_shipped_and_my_runs_only(classroom_runs):
     defaults = expected_defaults(classroom_runs)
-    at = open_page("app_pages/predict.py", **{predict_glue.SOURCE_KEY: "🎲 Test image"})
+    at = open_page("app_pages/predict.py", **{predict.SOURCE_KEY: "🎲 Test image"})
     asked = [key.removeprefix("prediction-") for key in _container_keys(at) if key.startswith("prediction-")]
     assert sorted(asked) == sorted(defaults)
     assert classroom.WEAK_ID not in asked
-    picker = at.multiselect(key=predict_glue.EXTRA_MODELS_KEY)
+    picker = at.multiselect(key=predict.EXTRA_MODELS_KEY)
     assert len(picker.options) == RUNS - MY_RUNS  # every other run of the class can be added
     assert len(loaders.model_cache()) <= CACHE_LIMIT
 
     # The untrained run, added: it answers, but does not vote.
-    at.multiselect(key=predict_glue.EXTRA_MODELS_KEY).select(classroom.WEAK_ID).run()
+    at.multiselect(key=predict.EXTRA_MODELS_KEY).select(classroom.WEAK_ID).run()
     assert not at.exception
     asked = [key.removeprefix("prediction-") for key in _container_keys(at) if key.startswith("prediction-")]
     assert classroom.WEAK_ID in asked and len(asked) == len(defaults) + 1
@@ -84,7 +83,7 @@ def test_compare_ranks_shipped_and_mine_then_the_whole_class_within_the_cache(cl
     assert sorted(board["model"]) == sorted([*defaults, vote.VOTE_ID])  # the best shipped models' vote too
     assert set(board["origin"]) == {selection.SHIPPED, selection.MINE}
 
-    at.pills(key=compare_glue.ORIGINS_KEY).set_value(list(selection.ORIGINS)).run()
+    at.pills(key=compare.ORIGINS_KEY).set_value(list(selection.ORIGINS)).run()
     assert not at.exception
     board = _leaderboard(at)
     assert len(board) == 11 + 1 + RUNS and (board["origin"] == selection.CLASS).sum() == RUNS - MY_RUNS

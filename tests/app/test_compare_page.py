@@ -15,8 +15,8 @@ from core.models import store
 from core.understand import compare, selection
 from core.understand import evaluation as ev
 from tests.conftest import REPO_ROOT
-from ui import compare as glue
-from ui import loaders, state
+from ui import compare as compare_page
+from ui.shared import loaders, state
 
 SHIRT_LOVER = "shirt-lover"  # the tiny model with its Shirt output pushed up: a second, different model
 
@@ -55,7 +55,7 @@ def open_page(selected: str | None = None) -> AppTest:
     at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=120)
     if selected is not None:
         at.session_state[state.SELECTED_MODEL] = selected
-    at.session_state[glue.ORIGINS_KEY] = list(selection.ORIGINS)  # these runs have no owner: the class's
+    at.session_state[compare_page.ORIGINS_KEY] = list(selection.ORIGINS)  # these runs have no owner: the class's
     at.run()
     at.switch_page("app_pages/compare.py").run()
     assert not at.exception, [item.value for item in at.exception]
@@ -110,11 +110,11 @@ def test_side_by_side_compares_b_with_a(runs, tiny_model, dataset):
     at = open_page()
     board = leaderboard(at)
     best, runner_up = board["model"]
-    assert at.selectbox(key=glue.MODEL_B_KEY).value == best  # B the best, A the runner-up
-    assert at.selectbox(key=glue.MODEL_A_KEY).value == runner_up
+    assert at.selectbox(key=compare_page.MODEL_B_KEY).value == best  # B the best, A the runner-up
+    assert at.selectbox(key=compare_page.MODEL_A_KEY).value == runner_up
 
-    at.selectbox(key=glue.MODEL_A_KEY).select(best).run()
-    at.selectbox(key=glue.MODEL_B_KEY).select(runner_up).run()
+    at.selectbox(key=compare_page.MODEL_A_KEY).select(best).run()
+    at.selectbox(key=compare_page.MODEL_B_KEY).select(runner_up).run()
     assert not at.exception
     a = expected_evaluation(runs / best, dataset)
     b = expected_evaluation(runs / runner_up, dataset)
@@ -128,21 +128,21 @@ def test_side_by_side_compares_b_with_a(runs, tiny_model, dataset):
         for caption in at.caption
     )
 
-    at.selectbox(key=glue.MODEL_B_KEY).select(best).run()
+    at.selectbox(key=compare_page.MODEL_B_KEY).select(best).run()
     assert any("two different models" in warning.value for warning in at.warning)
     assert "Test accuracy of B" not in [metric.label for metric in at.metric]
 
 
 def test_learning_curves_follow_the_choice(runs, tiny_model):
     at = open_page()
-    chooser = at.multiselect(key=glue.CURVES_KEY)
+    chooser = at.multiselect(key=compare_page.CURVES_KEY)
     assert sorted(chooser.value) == sorted([tiny_model.model_id, SHIRT_LOVER])  # the best three: both here
     chooser.unselect(tiny_model.model_id).unselect(SHIRT_LOVER).run()
     assert any("Pick one or more models" in info.value for info in at.info)
-    at.multiselect(key=glue.CURVES_KEY).select(SHIRT_LOVER).run()
-    at.toggle(key=glue.CURVES_TRAIN_KEY).set_value(True).run()
+    at.multiselect(key=compare_page.CURVES_KEY).select(SHIRT_LOVER).run()
+    at.toggle(key=compare_page.CURVES_TRAIN_KEY).set_value(True).run()
     assert not at.exception and not at.info
-    assert at.multiselect(key=glue.CURVES_KEY).value == [SHIRT_LOVER]
+    assert at.multiselect(key=compare_page.CURVES_KEY).value == [SHIRT_LOVER]
 
 
 def test_a_model_just_trained_is_marked_and_becomes_model_b(runs, tiny_model):
@@ -153,13 +153,13 @@ def test_a_model_just_trained_is_marked_and_becomes_model_b(runs, tiny_model):
     assert not at.exception
     board = leaderboard(at).set_index("model")
     assert board.at[worst, "origin"] == "class · new"
-    assert at.selectbox(key=glue.MODEL_B_KEY).value == worst
-    assert at.selectbox(key=glue.MODEL_A_KEY).value != worst
+    assert at.selectbox(key=compare_page.MODEL_B_KEY).value == worst
+    assert at.selectbox(key=compare_page.MODEL_A_KEY).value != worst
     # The visitor's own pick then stands: the page switches to a new model once, not on every run.
     other = next(model_id for model_id in board.index if model_id != worst)
-    at.selectbox(key=glue.MODEL_A_KEY).select(worst).run()
-    at.selectbox(key=glue.MODEL_B_KEY).select(other).run()
-    assert at.selectbox(key=glue.MODEL_B_KEY).value == other
+    at.selectbox(key=compare_page.MODEL_A_KEY).select(worst).run()
+    at.selectbox(key=compare_page.MODEL_B_KEY).select(other).run()
+    assert at.selectbox(key=compare_page.MODEL_B_KEY).value == other
 
 
 def test_only_broken_models_explain_themselves(tiny_model, tmp_path, monkeypatch):
@@ -230,6 +230,6 @@ def test_a_single_model_is_ranked_without_a_head_to_head(tiny_model, tmp_path, m
     monkeypatch.setattr(store, "SHIPPED_DIR", tmp_path / "no-shipped-models")
     at = open_page()
     assert list(leaderboard(at)["model"]) == [tiny_model.model_id]
-    assert at.multiselect(key=glue.CURVES_KEY).value == [tiny_model.model_id]
+    assert at.multiselect(key=compare_page.CURVES_KEY).value == [tiny_model.model_id]
     assert any("Train another to compare two side by side" in info.value for info in at.info)
     assert not at.metric and not at.warning and not at.error

@@ -10,8 +10,8 @@ from core.data import CLASS_NAMES
 from core.models import store
 from core.understand import evaluation as ev
 from tests.conftest import REPO_ROOT
-from ui import state
-from ui.evaluate import MODEL_KEY
+from ui.shared import state
+from ui.shared.models import MODEL_KEY
 
 
 @pytest.fixture

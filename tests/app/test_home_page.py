@@ -2,7 +2,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from core import data
-from ui import loaders
+from ui.shared import loaders
 
 
 def test_home_shows_samples_balance_means_and_source(app):

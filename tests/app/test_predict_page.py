@@ -21,8 +21,8 @@ from core.models import store
 from core.predict import preprocess
 from tests.conftest import REPO_ROOT
 from tests.unit import bad_inputs
-from ui import identity
-from ui import predict as glue
+from ui import predict
+from ui.shared import identity, images
 
 DRAW, UPLOAD, TEST_IMAGE = "✏️ Draw", "📁 Upload", "🎲 Test image"
 
@@ -55,7 +55,7 @@ def open_page(source: str | None = None) -> AppTest:
     at.session_state[identity._SESSION_KEY] = BROWSER  # what the cookie would give back
     at.run()
     if source is not None:
-        at.session_state[glue.SOURCE_KEY] = source
+        at.session_state[predict.SOURCE_KEY] = source
     at.switch_page("app_pages/predict.py").run()
     assert not at.exception, at.exception
     return at
@@ -142,8 +142,8 @@ def test_only_broken_models_are_each_named_and_point_to_training(tmp_path, monke
     at = open_page()
     (note,) = at.warning  # this browser's broken run is named; a folder nobody owns is only offered
     assert "Left out 1 model" in note.value and "**damaged**" in note.value and "bad-json" not in note.value
-    assert "bad-json" in at.multiselect(key=glue.EXTRA_MODELS_KEY).options[0]
-    at.multiselect(key=glue.EXTRA_MODELS_KEY).select("bad-json").run()
+    assert "bad-json" in at.multiselect(key=predict.EXTRA_MODELS_KEY).options[0]
+    at.multiselect(key=predict.EXTRA_MODELS_KEY).select("bad-json").run()
     (note,) = at.warning  # picked: now it is asked, and named with its reason
     assert "Left out 2 models" in note.value and "**damaged**" in note.value and "**bad-json**" in note.value
     assert "None of the saved models can be used" in at.info[0].value
@@ -201,7 +201,7 @@ def test_top_k_changes_how_many_classes_are_listed(runs, tiny_model, canvas):
 
 def test_upload_good_then_bad_files(runs, tiny_model, dataset):
     at = open_page(UPLOAD)
-    uploader = at.file_uploader(key=glue.UPLOAD_KEY)
+    uploader = at.file_uploader(key=predict.UPLOAD_KEY)
     assert {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".svg", ".pdf"} <= set(uploader.allowed_type)
 
     uploader.set_value(("boot.jpg", preprocess.render_as_photo(dataset.x_test[0]), "image/jpeg")).run()
@@ -211,7 +211,7 @@ def test_upload_good_then_bad_files(runs, tiny_model, dataset):
 
     for name in ("text renamed .png", "SVG", "truncated PNG", "decompression bomb (Pillow's guard)"):
         build, message = bad_inputs.BAD[name]
-        at.file_uploader(key=glue.UPLOAD_KEY).set_value(("input.png", build(dataset.x_test[0]), "image/png")).run()
+        at.file_uploader(key=predict.UPLOAD_KEY).set_value(("input.png", build(dataset.x_test[0]), "image/png")).run()
         assert not at.exception, name
         (error,) = at.error
         assert re.search(message, error.value), (name, error.value)
@@ -222,14 +222,14 @@ def test_upload_good_then_bad_files(runs, tiny_model, dataset):
 def test_animated_gif_upload_warns_and_predicts(runs, tiny_model, dataset):
     at = open_page(UPLOAD)
     gif = bad_inputs.animated_gif(dataset.x_test[0])
-    at.file_uploader(key=glue.UPLOAD_KEY).set_value(("walk.gif", gif, "image/gif")).run()
+    at.file_uploader(key=predict.UPLOAD_KEY).set_value(("walk.gif", gif, "image/gif")).run()
     assert not at.exception
     assert any("using the first frame" in w.value for w in at.warning)
     assert shows_predictions_for(at, tiny_model.meta.display_name)
 
 
 def shown_test_image(at: AppTest, dataset) -> tuple[int, str]:
-    index = at.session_state[glue.TEST_INDEX]
+    index = at.session_state[images.TEST_INDEX]
     label = dataset.class_names[dataset.y_test[index]]
     assert f"Test image **#{index:,}**, true label **{label}**" in texts(at)
     assert f"The true label is **{label}**" in texts(at)
@@ -262,7 +262,7 @@ def test_a_picture_of_no_garment_is_called_out_and_a_garment_photo_is_not(runs, 
     at = open_page(UPLOAD)
     rng = np.random.default_rng(3)
     gradient = photo_set.not_garment("gradient", rng)
-    at.file_uploader(key=glue.UPLOAD_KEY).set_value(("sky.jpg", gradient, "image/jpeg")).run()
+    at.file_uploader(key=predict.UPLOAD_KEY).set_value(("sky.jpg", gradient, "image/jpeg")).run()
     assert not at.exception and not at.error
     doubts = [w.value for w in at.warning if novelty.NOT_CLOTHING in w.value]
     assert len(doubts) == 1, texts(at)
@@ -271,7 +271,7 @@ def test_a_picture_of_no_garment_is_called_out_and_a_garment_photo_is_not(runs, 
     assert shows_predictions_for(at, tiny_model.meta.display_name)  # still answered, as a guess
 
     photo = photo_set.garment_photo(dataset.x_test[0], rng, "colour")
-    at.file_uploader(key=glue.UPLOAD_KEY).set_value(("boot.jpg", photo, "image/jpeg")).run()
+    at.file_uploader(key=predict.UPLOAD_KEY).set_value(("boot.jpg", photo, "image/jpeg")).run()
     assert not at.exception and not at.error
     assert not any(novelty.NOT_CLOTHING in w.value for w in at.warning), texts(at)
     assert "ten kinds of clothing" not in texts(at)
@@ -281,7 +281,7 @@ def test_a_picture_of_no_garment_is_called_out_and_a_garment_photo_is_not(runs, 
 def test_a_white_step_is_outlined_so_it_shows_on_a_white_page():
     # A cut-out's background step is plain white: without an outline it vanishes into the page.
     white = preprocess.Step("Background (the transparent pixels, on white)", np.full((28, 28), 255, np.uint8))
-    framed = glue._framed(white)
+    framed = images._framed(white)
     assert framed.shape == (112, 112, 4)
     edge = framed[0, :, :3]
     assert (edge == 128).all() and (framed[0, :, 3] == 255).all()

@@ -197,7 +197,7 @@ def test_where_it_trains_says_why_a_run_stays_on_the_server(app, monkeypatch):
     captions = " ".join(caption.value for caption in at.caption)
     assert "Trains on this server. Studio CNN (ours) trains on the server only" in captions
     assert "RandomTranslation" in captions and "switch augmentation off" in captions
-    monkeypatch.setattr("ui.browser_runtime.installed", lambda: False)  # a server that could not reach npm
+    monkeypatch.setattr("core.training.browser_runtime.runtime_installed", lambda: False)  # a server that could not reach npm
     at.selectbox[0].set_value(zoo.get_spec("mlp_128").name).run()
     captions = " ".join(caption.value for caption in at.caption)
     assert "needs TensorFlow.js, which this server could not install" in captions

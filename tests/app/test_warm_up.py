@@ -1,4 +1,4 @@
-"""The server warms up once, when it starts: app.py's ``st.App`` lifespan (ui/warm.py) fills the caches that
+"""The server warms up once, when it starts: app.py's ``st.App`` lifespan (server/warm.py) fills the caches that
 the pages read, so the first visitor of Predict or Train finds TensorFlow imported and the models ready.
 
 In a fresh interpreter, because this test process has long since imported Keras and loaded models for other
@@ -28,7 +28,7 @@ SCRIPT = textwrap.dedent(
     asyncio.run(start_and_stop())
     from core.models import store, zoo
     from core.training import estimate
-    from ui import loaders
+    from ui.shared import loaders
     shipped = [a for a in store.list_artifacts([store.SHIPPED_DIR]) if a.ok]
     loaded = {key[0] for key in loaders.model_cache().keys()}
     spec = next(iter(zoo.ZOO.values()))

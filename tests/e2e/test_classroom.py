@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from core.models import store, zoo
 from tests.e2e.conftest import OUTPUT_DIR, serving, wait_for_app
-from ui.identity import COOKIE, owner_of
+from ui.shared.identity import COOKIE, owner_of
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-teacher-secret-7f3a"
@@ -146,7 +146,9 @@ def test_an_over_budget_run_is_refused_with_what_to_lower(app_server, page):
 def test_without_a_secret_the_teacher_page_says_how_to_set_one(app_server, page):
     page.goto(f"{app_server.url}/teacher")
     wait_for_app(page)
-    expect(page.get_by_text("The teacher view is locked until a secret is set")).to_be_visible()
+    expect(page.get_by_text("The teacher view is locked until a teacher secret is set")).to_be_visible()
+    expect(page.get_by_text("Streamlit Community Cloud")).to_be_visible()  # where a Cloud teacher sets it
+    expect(page.get_by_text("Settings → Secrets")).to_be_visible()
     expect(page.get_by_text("FASHION_STUDIO_TEACHER_SECRET").first).to_be_visible()
     # must NOT happen: a password box that no secret could open, or any control
     expect(page.get_by_label("Teacher secret")).to_have_count(0)

@@ -8,7 +8,7 @@ from core.data import CLASS_NAMES
 from core.models import store
 from core.understand import evaluation as ev
 from tests.e2e.conftest import wait_for_app
-from ui.evaluate import GALLERY_LIMIT
+from ui.shared.models import GALLERY_LIMIT
 
 pytestmark = pytest.mark.e2e
 

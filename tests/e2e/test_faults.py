@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from core import data
 from core.models import store
 from tests.e2e.conftest import OUTPUT_DIR, REPO_ROOT, StreamlitServer, serving, source_button, wait_for_app
-from ui import identity
+from ui.shared import identity
 
 pytestmark = pytest.mark.e2e
 

@@ -58,7 +58,7 @@ def test_the_sidebar_walks_through_every_page(app_server, page):
 
 
 def test_the_server_warmed_up_before_it_answered_anyone(app_server):
-    """`streamlit run app.py` ran app.py's st.App lifespan (ui/warm.py) before its health check passed."""
+    """`streamlit run app.py` ran app.py's st.App lifespan (server/warm.py) before its health check passed."""
     log = app_server.log_path.read_text()
     assert "Warmed up before serving" in log, log[-2000:]
     warmed = log[log.index("Warmed up before serving") :].splitlines()[0]

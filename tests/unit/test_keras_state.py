@@ -1,4 +1,4 @@
-"""Streamlit clears Keras after every script run unless the app says not to (ui.loaders.keep_keras_state).
+"""Streamlit clears Keras after every script run unless the app says not to (ui.shared.loaders.keep_keras_state).
 
 The clearing runs a full garbage collection, drops TensorFlow's kernel cache and resets Keras's
 global state for every thread: with shared models and a training thread it slowed training
@@ -8,7 +8,7 @@ several-fold under load (tests/e2e/test_load.py).
 import keras
 from streamlit.runtime.scriptrunner import script_runner
 
-from ui import loaders
+from ui.shared import loaders
 
 
 def test_streamlit_stops_clearing_keras_after_each_run(monkeypatch):

@@ -1,5 +1,8 @@
-"""Imports run one way, down the stages of the work: no circle in core, no stage importing a later one,
-core never touching Streamlit or the UI, ui never importing a page (ARCHITECTURE.md, "The shape").
+"""Imports run one way, down the stages of the work: no circle in core, no stage importing a later one, core
+never touching Streamlit, the UI or the server; ui in its rooms (ui/shared/ for what several pages use, one module
+per page named like the page), no page module importing another's, no server plumbing in ui; pages through ui
+(the few core names a page may use directly are listed below, each with its reason). The README's "The code" says
+the same in words.
 
 Read from the source with ``ast``, so every import counts: at the top, inside functions, under
 ``if TYPE_CHECKING:``, ``from core.x import y``, ``from core import x`` and relative imports.
@@ -26,7 +29,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("core.understand",),
     ("core.cli", "core.__main__"),
 )
-LAYERS = ("core", "ui", "app_pages")
+LAYERS = ("core", "ui", "app_pages", "server")
 MAX_TOP_LEVEL_MODULES = 6  # core/'s own files: __init__, __main__, data, cli; the rest live in the stages
 
 # Modules the pages import before any model is needed: they must not load Keras (the Dataset page opens
@@ -40,6 +43,7 @@ KERAS_FREE = (
     "core.models.model_cache",
     "core.training",
     "core.training.backends",
+    "core.training.browser_runtime",
     "core.predict",
     "core.predict.preprocess",
     "core.predict.garment_check",
@@ -159,24 +163,130 @@ def test_core_imports_only_its_own_stage_or_earlier_ones():
     )
 
 
-def test_core_never_imports_streamlit_ui_or_pages():
+def test_core_never_imports_streamlit_ui_server_or_pages():
     wrong = [
         f"{_where(name, line)} {name} imports {target}"
         for name, found in graph("core").items()
         for target, line in found
-        if target.split(".")[0] in ("ui", "app_pages") or target.startswith("streamlit")  # _drawable_canvas too
+        if target.split(".")[0] in ("ui", "app_pages", "server")
+        or target.startswith("streamlit")  # _drawable_canvas too
     ]
     assert not wrong, "core must stay plain Python + Keras:\n" + "\n".join(wrong)
 
 
-def test_ui_never_imports_a_page():
+def page_names() -> set[str]:
+    return {path.stem for path in (REPO_ROOT / "app_pages").glob("*.py") if path.stem != "__init__"}
+
+
+def _is_page_module(name: str) -> bool:
+    """ui.<page>: a page's own module (anything in ui but its package and ui.shared)."""
+    parts = name.split(".")
+    return parts[0] == "ui" and len(parts) == 2 and parts[1] != "shared"
+
+
+def ui_import_problems(edges: dict[str, list[tuple[str, int]]]) -> list[str]:
+    """ui sits below the pages and beside the server: it imports neither; ui.shared imports no page module; a page
+    module imports no other page's module; nothing in ui serves HTTP or downloads."""
+    wrong = []
+    for name, found in edges.items():
+        for target, line in found:
+            root = target.split(".")[0]
+            if root in ("app_pages", "server"):
+                wrong.append(f"{name}:{line} imports {target} (ui sits below the pages and beside the server)")
+            elif _is_page_module(target) and target != name and (_is_page_module(name) or name.startswith("ui.shared")):
+                wrong.append(f"{name}:{line} imports the page module {target} (share it through ui.shared)")
+            elif root in NETWORK_MODULES:
+                wrong.append(f"{name}:{line} imports {target} (HTTP routes and downloads belong in server/)")
+    return wrong
+
+
+def page_import_problems(edges: dict[str, list[tuple[str, int]]]) -> list[str]:
+    """A page uses ui; a core module only where PAGES_MAY_USE_CORE says so; never the server or another page."""
+    wrong = []
+    for name, found in edges.items():
+        allowed = PAGES_MAY_USE_CORE.get(name.split(".")[-1], {})
+        for target, line in found:
+            root = target.split(".")[0]
+            if root in ("app_pages", "server") or (root == "core" and target not in allowed):
+                wrong.append(f"{name}:{line} imports {target}")
+    return wrong
+
+
+# Pure functions and constants of core a page may call itself, rather than through a ui wrapper that would only
+# pass them on. Anything else of core reaches a page through ui (cached, with its messages).
+PAGES_MAY_USE_CORE: dict[str, dict[str, str]] = {
+    "home": {"core.data": "the dataset's pure summaries (sample_indices, mean_images)"},
+    "play": {"core.understand.game": "the game's pure rules (make_game, scoreboard, GAME_SIZE)"},
+    "predict": {
+        "core.data": "the dataset's missing-file error and its setting's name, for the page's own message",
+        "core.predict.preprocess": "the one pure function per picture source, called as the page reads its input",
+        "core.understand.selection": "which models the page marks as weak (a pure rule over the list)",
+    },
+    "train": {
+        "core.training.browser": "the two places a run trains (SERVER, BROWSER) and the browser job's type",
+        "core.training.jobs": "a finished run's states (DONE, STOPPED)",
+    },
+}
+NETWORK_MODULES = ("starlette", "urllib", "http", "requests", "httpx", "socket", "tarfile")
+
+
+def test_ui_has_three_kinds_of_room():
+    """ui/ holds its package file, ui/shared/, and one module per page named exactly like the page (with the
+    page's own assets, e.g. train.js): nothing else."""
+    pages = page_names()
+    strays = [
+        path.name
+        for path in (REPO_ROOT / "ui").iterdir()
+        if path.name not in ("__init__.py", "shared", "__pycache__") and path.name.split(".")[0] not in pages
+    ]
+    assert not strays, f"ui/ holds {strays}: shared pieces go to ui/shared/, server plumbing to server/"
+    assert {path.stem for path in (REPO_ROOT / "ui").glob("*.py")} - {"__init__"} <= pages
+
+
+def test_ui_imports_run_one_way():
+    wrong = ui_import_problems(graph("ui"))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_pages_go_through_ui():
+    wrong = page_import_problems(graph("app_pages"))
+    assert not wrong, "pages use ui (or a core name listed in PAGES_MAY_USE_CORE, with its reason):\n" + "\n".join(
+        wrong
+    )
+
+
+def test_server_never_imports_a_page():
     wrong = [
         f"{_where(name, line)} {name} imports {target}"
-        for name, found in graph("ui").items()
+        for name, found in graph("server").items()
         for target, line in found
         if target.split(".")[0] == "app_pages"
     ]
-    assert not wrong, "ui sits below the pages:\n" + "\n".join(wrong)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_rules_catch_an_injected_bad_import():
+    """Each rule above reports a bad import slipped into a copy of the real graph (so none of them is vacuous)."""
+    ui_graph = graph("ui")
+    assert ui_import_problems({**ui_graph, "ui.inside": [*ui_graph["ui.inside"], ("ui.predict", 1)]})
+    assert ui_import_problems({**ui_graph, "ui.shared.models": [("ui.evaluate", 1)]})
+    assert ui_import_problems({**ui_graph, "ui.train": [("server.tfjs", 1)]})
+    assert ui_import_problems({**ui_graph, "ui.predict": [("urllib.request", 1)]})
+    pages = graph("app_pages")
+    assert page_import_problems({**pages, "app_pages.teacher": [("core.models.store", 1)]})
+    assert page_import_problems({**pages, "app_pages.inside": [("ui.predict", 1), ("app_pages.predict", 2)]})
+    assert not page_import_problems({**pages, "app_pages.home": [("core.data", 1)]})
+
+
+def test_no_function_is_longer_than_80_lines():
+    long = [
+        f"{path.relative_to(REPO_ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for layer in LAYERS
+        for path in sorted((REPO_ROOT / layer).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 80
+    ]
+    assert not long, "split these into named steps:\n" + "\n".join(long)
 
 
 def test_core_package_inits_import_nothing():

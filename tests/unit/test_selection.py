@@ -5,7 +5,7 @@ import pytest
 from core.models import store
 from core.understand import selection
 from harness import classroom
-from ui import identity
+from ui.shared import identity
 
 
 @pytest.fixture(scope="module")

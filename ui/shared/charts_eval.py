@@ -8,7 +8,7 @@ import pandas as pd
 
 from core.data import CLASS_NAMES
 from core.understand import evaluation as ev
-from ui.charts import blend, cell_grid, confusion_axes, ink, text_on
+from ui.shared.charts import blend, cell_grid, confusion_axes, ink, text_on
 
 CELL_SELECTION = "cell"  # the point-selection parameter the page reads back
 CONFUSION_WIDTH = 480  # pixels, axes included; the page stretches the width to fit its column

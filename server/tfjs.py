@@ -2,8 +2,8 @@
 
 The files come from npm's own packages (``@tensorflow/tfjs`` and ``@tensorflow/tfjs-backend-wasm``, 4.22.0),
 fetched from the npm registry as the tarballs npm itself downloads and checked against the integrity hashes
-below (npm's lock-file pins). ``make setup`` runs ``python -m ui.browser_runtime`` once; the server's warm-up
-(``ui.warm``) does the same when the files are missing, which is how Streamlit Community Cloud gets them
+in ``core.training.browser_runtime`` (npm's lock-file pins). ``make setup`` runs ``python -m server.tfjs`` once; the server's warm-up
+(``server.warm``) does the same when the files are missing, which is how Streamlit Community Cloud gets them
 (it installs only ``requirements.txt`` and ``packages.txt``, and keeps no files across restarts). After that,
 browsers load everything from this server, so an offline school network works.
 
@@ -22,21 +22,10 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-VERSION = "4.22.0"
-FOLDER = Path(__file__).resolve().parents[1] / "vendor" / f"tfjs-{VERSION}"
+from core.training.browser_runtime import TFJS_FILES, TFJS_FOLDER, TFJS_PACKAGES, TFJS_VERSION, runtime_installed
+
+VERSION, FOLDER, PACKAGES, FILES = TFJS_VERSION, TFJS_FOLDER, TFJS_PACKAGES, TFJS_FILES
 REGISTRY = "https://registry.npmjs.org"
-# package -> (sha512 integrity from the registry, files kept from its dist/)
-PACKAGES = {
-    "@tensorflow/tfjs": (
-        "sha512-0TrIrXs6/b7FLhLVNmfh8Sah6JgjBPH4mZ8JGb7NU6WW+cx00qK5BcAZxw7NCzxj6N8MRAIfHq+oNbPUNG5VAg==",
-        ("tf.min.js",),
-    ),
-    "@tensorflow/tfjs-backend-wasm": (
-        "sha512-/IYhReRIp4jg/wYW0OwbbJZG8ON87mbz0PgkiP3CdcACRSvUN0h8rvC0O3YcDtkTQtFWF/tcXq/KlVDyV49wmA==",
-        ("tf-backend-wasm.min.js", "tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm"),
-    ),
-}
-FILES = tuple(name for _, names in PACKAGES.values() for name in names)
 CONTENT_TYPES = {".js": "text/javascript", ".wasm": "application/wasm"}
 LOGGER = logging.getLogger("fashion_studio.browser_runtime")
 
@@ -45,8 +34,7 @@ class RuntimeMissing(RuntimeError):
     """TensorFlow.js is not installed here and could not be fetched; the message says what to run."""
 
 
-def installed() -> bool:
-    return all((FOLDER / name).is_file() for name in FILES)
+installed = runtime_installed
 
 
 def _tarball_url(package: str) -> str:

@@ -27,7 +27,7 @@ def _keras() -> None:
 
 
 def _dataset() -> None:
-    from ui import loaders
+    from ui.shared import loaders
 
     loaders.dataset()
 
@@ -35,11 +35,11 @@ def _dataset() -> None:
 def _predict_page() -> None:
     """The shipped models loaded, traced and asked once, exactly as Predict asks them (one shared predictor)."""
     from core.models import store
-    from ui import loaders
-    from ui import predict as predict_ui
+    from ui import predict
+    from ui.shared import loaders
 
     dataset, _ = loaders.dataset()
-    group, _ = predict_ui.predictor([a for a in store.list_artifacts([store.SHIPPED_DIR]) if a.ok])
+    group, _ = predict.predictor([a for a in store.list_artifacts([store.SHIPPED_DIR]) if a.ok])
     if group is not None:
         group.predict(dataset.x_test[0] / 255.0)  # a test image, as the Test-image tab sends it
 
@@ -48,20 +48,20 @@ def _train_page() -> None:
     """The architecture the Train page opens with: its layer table, and its speed measured when never measured."""
     from core.models import zoo
     from core.training import estimate
-    from ui import loaders
-    from ui import training as training_ui
+    from ui import train
+    from ui.shared import loaders
 
     dataset, _ = loaders.dataset()
     spec = next(iter(zoo.ZOO.values()))
-    training_ui.layer_table(spec.key, spec.defaults)
+    train.layer_table(spec.key, spec.defaults)
     estimate.book().estimate_or_probe(spec, spec.defaults, dataset)
 
 
 def _browser_runtime() -> None:
     """TensorFlow.js for training in the browser, fetched from npm when this server has none (Community Cloud)."""
-    from ui import browser_runtime
+    from server import tfjs
 
-    browser_runtime.install()
+    tfjs.install()
 
 
 STEPS: tuple[tuple[str, Callable[[], object]], ...] = (

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import data
 from core.models import store
-from ui import charts, loaders
+from ui.shared import charts, loaders
 
 TEST_IMAGE, DRAW, UPLOAD = "🎲 Test image", "✏️ Draw", "📁 Upload"
 

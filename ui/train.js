@@ -2,7 +2,8 @@
 // Runs in the page itself (Components v2). One run per job id per page: a rerun of the Train page, or a visit to
 // another page of the app, finds the run already going; a reload ends it (the page's memory is gone).
 const RUNS = (window.__fmsBrowserRuns ||= {});
-const TFJS = "/browser/tfjs/";
+let ROOT = ""; // the app's base path ("/studio" behind a school's proxy): the page says, the routes live there
+const tfjsFolder = () => `${ROOT}/browser/tfjs/`;
 const PIXELS = 28 * 28;
 const REPORT_EVERY_MS = 500;
 
@@ -22,6 +23,7 @@ function loadScript(src) {
 // WebGL (the GPU; in a browser without one, a software GPU) and on WebAssembly, the faster one trains. Plain
 // JavaScript ("cpu") only when neither works: it is the slowest by far (a CNN step takes seconds).
 async function fastestBackend(plan) {
+  const TFJS = tfjsFolder();
   await loadScript(TFJS + "tf.min.js");
   try {
     await loadScript(TFJS + "tf-backend-wasm.min.js");
@@ -193,7 +195,7 @@ async function post(url, body) {
 }
 
 async function train(run) {
-  const base = `/browser/runs/${run.jobId}`;
+  const base = `${ROOT}/browser/runs/${run.jobId}`;
   let pending = [], lastSent = 0;
   const send = async (now) => { // true when the server says stop
     if (!now && performance.now() - lastSent < REPORT_EVERY_MS) return false;
@@ -298,7 +300,7 @@ async function train(run) {
   } catch (error) {
     // A reload or close aborts the fetches in flight: that is the tab leaving, not a failure. The beacon
     // ends the run (sent here too, as `finally` marks the run done before pagehide may come; a second is harmless).
-    if (run.leaving) return navigator.sendBeacon(`/browser/runs/${run.jobId}/abandon`);
+    if (run.leaving) return navigator.sendBeacon(`${ROOT}/browser/runs/${run.jobId}/abandon`);
     run.say(`Training in this browser failed: ${error.message || error}`);
     pending.push({ kind: "failed", message: String(error.message || error) });
     send(true).catch(() => {});
@@ -308,6 +310,7 @@ async function train(run) {
 }
 
 export default function ({ data, parentElement }) {
+  ROOT = data.root || "";
   let line = parentElement.querySelector("p");
   if (!line) { // the run's phases (loading, measuring, training, saved) are announced to screen readers too
     line = parentElement.appendChild(document.createElement("p"));
@@ -320,7 +323,7 @@ export default function ({ data, parentElement }) {
     window.addEventListener("beforeunload", () => { run.leaving = true; }); // before the tab aborts its fetches
     window.addEventListener("pagehide", () => {
       run.leaving = true;
-      if (!run.done) navigator.sendBeacon(`/browser/runs/${run.jobId}/abandon`);
+      if (!run.done) navigator.sendBeacon(`${ROOT}/browser/runs/${run.jobId}/abandon`);
     });
     train(run);
   }

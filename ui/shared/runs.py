@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.models import bundles, importing, store, zoo
-from ui import identity
+from ui.shared import identity
 
 
 def _run_rows(artifacts: list[store.Artifact], owner: str | None, prefix: str) -> None:

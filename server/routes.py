@@ -1,6 +1,6 @@
 """The HTTP routes of training in the browser, added to the Streamlit server by ``app.py`` (``st.App(routes=...)``).
 
-- ``GET /browser/tfjs/<file>``: TensorFlow.js itself (``ui.browser_runtime``), cacheable;
+- ``GET /browser/tfjs/<file>``: TensorFlow.js itself (``server.tfjs``), cacheable;
 - ``GET /browser/data?subset=&split=&seed=``: a run's training images, uint8, gzipped, the same for every run
   with those values, so browsers and proxies cache it (``core.training.browser.training_data``);
 - ``GET /browser/runs/<id>/plan``: the run's architecture and recipe;
@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ui import browser_runtime
+from core.training import browser_runtime
+from server import tfjs
 
 MAX_BODY_BYTES = 32 * 1024**2  # the zoo's largest browser model is ~6 MB of base64 weights
 CACHE_A_WEEK = "public, max-age=604800"
@@ -32,7 +33,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def _dataset():
-    from ui import loaders
+    from ui.shared import loaders
 
     return loaders.dataset()[0]
 
@@ -40,7 +41,7 @@ def _dataset():
 def _job(request: Request):
     """The live browser run this request names, if the request's browser owns it; else an error response."""
     from core.training import browser, fair_queue
-    from ui import identity
+    from ui.shared import identity
 
     job = fair_queue.default_queue().get(request.path_params["job_id"])
     token = request.cookies.get(identity.COOKIE, "")
@@ -67,10 +68,10 @@ async def _job_and_body(request: Request):
 
 def tfjs_file(request: Request) -> Response:
     name = request.path_params["name"]
-    if name not in browser_runtime.FILES or not browser_runtime.installed():
+    if name not in tfjs.FILES or not tfjs.installed():
         return _error(404, "TensorFlow.js is not installed on this server: run `make setup`.")
-    content_type = browser_runtime.CONTENT_TYPES[name[name.rindex(".") :]]
-    body = (browser_runtime.FOLDER / name).read_bytes()
+    content_type = tfjs.CONTENT_TYPES[name[name.rindex(".") :]]
+    body = (tfjs.FOLDER / name).read_bytes()
     return Response(body, media_type=content_type, headers={"Cache-Control": CACHE_A_WEEK})
 
 
@@ -105,7 +106,7 @@ def run_plan(request: Request) -> Response:
     return JSONResponse(
         {
             **job.plan,
-            "data_url": f"/browser/data?subset={subset or ''}&split={split}&seed={seed}",
+            "data_url": f"{request.url.path.split('/browser/')[0]}/browser/data?subset={subset or ''}&split={split}&seed={seed}",
             "watch": base64.b64encode(watched.tobytes()).decode(),
         }
     )
@@ -156,3 +157,10 @@ ROUTES = [
     Route("/browser/runs/{job_id:str}/weights", run_weights, methods=["POST"]),
     Route("/browser/runs/{job_id:str}/abandon", run_abandon, methods=["POST"]),
 ]
+
+
+def under(base_url_path: str) -> list[Route]:
+    """The routes where the pages ask for them: under the app's base path (``server.baseUrlPath``) when it has one.
+    (Each route is prefixed, not mounted: a Starlette Mount would answer 404 for Streamlit's own paths below it.)"""
+    root = browser_runtime.url_root(base_url_path)
+    return [Route(root + route.path, route.endpoint, methods=route.methods) for route in ROUTES]
