@@ -197,9 +197,36 @@ def test_where_it_trains_says_why_a_run_stays_on_the_server(app, monkeypatch):
     captions = " ".join(caption.value for caption in at.caption)
     assert "Trains on this server. Studio CNN (ours) trains on the server only" in captions
     assert "RandomTranslation" in captions and "switch augmentation off" in captions
-    monkeypatch.setattr("core.training.browser_runtime.runtime_installed", lambda: False)  # a server that could not reach npm
+    # a server that could not reach npm:
+    monkeypatch.setattr("core.training.browser_runtime.runtime_installed", lambda: False)
     at.selectbox[0].set_value(zoo.get_spec("mlp_128").name).run()
     captions = " ".join(caption.value for caption in at.caption)
     assert "needs TensorFlow.js, which this server could not install" in captions
     assert "Keep this tab open" not in captions  # must NOT happen: the browser offered anyway
     assert not at.exception
+
+
+def test_every_row_of_the_settings_table_is_a_form_widget_bound_to_its_url_key(app):
+    """The form is derived from core/models/settings.py: each row is a widget under its URL key, with its label, and
+    a value in the URL opens the form with it (a shared link opens the exact setup)."""
+    from core.models import settings
+    from tests.unit.test_settings import ARCH, other_value
+
+    wanted = {row.key: other_value(row) for row in settings.SETTINGS}
+    for row in settings.SETTINGS:
+        shown = wanted[row.key]
+        app.query_params[row.key] = str(shown).lower() if isinstance(shown, bool) else str(shown)
+    app.query_params["arch"] = zoo.get_spec(ARCH).name
+    at = app.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    for row in settings.SETTINGS:
+        found = [
+            w
+            for kind in ("number_input", "select_slider", "selectbox", "slider", "toggle")
+            for w in getattr(at, kind)
+            if w.key == row.key
+        ]
+        assert len(found) == 1, f"{row.name}: {len(found)} widgets under the URL key {row.key!r}"
+        assert found[0].label == row.label
+        expected = row.stops[-1] if row.optional and wanted[row.key] is None else wanted[row.key]
+        assert found[0].value == expected, f"{row.name}: the URL said {expected!r}, the form shows {found[0].value!r}"
