@@ -28,7 +28,7 @@ system-packages:
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; fi
 
 # Tests also need Debian's chromium for the browser tests; its colour emoji font draws the page icons in
-# screenshots and is one source of bench/world_pictures.py.
+# screenshots and is one source of recipes/world_pictures/.
 test-system-packages: system-packages
 	@if command -v apt-get >/dev/null && ! (dpkg -s chromium && dpkg -s fonts-noto-color-emoji && dpkg -s libcairo2) >/dev/null 2>&1; then \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji libcairo2; fi
@@ -56,16 +56,19 @@ lint: setup-test
 format: setup-test
 	$(PY) -m ruff check --fix . && $(PY) -m ruff format .
 
-# Retrain the shipped models in artifacts/ (see bench/train_zoo.py for the recipes); a lead model trained
-# anew gets its last layer refit on the tuning drawings (once), and the garment check is trained on its features.
-zoo: setup
-	$(PY) -m bench.train_zoo
-	$(PY) -m bench.refit_lead
-	$(PY) -m bench.train_garment_check
+# Remake what artifacts/ ships (recipes/ says how; hours on 2 cores): the zoo's models missing there, a lead model
+# trained anew gets its top refit on the tuning drawings (once), the garment check is trained on its features, and
+# every model's embedding map is remade (a retrained or refit model's map would be stale). setup-test: the tuning
+# drawings need cairosvg and Debian's emoji font.
+zoo: setup-test
+	$(PY) -m recipes.train_zoo
+	$(PY) -m recipes.refit_lead
+	$(PY) -m recipes.train_garment_check
+	$(PY) -m recipes.embeddings
 
 # The embedding map of every shipped model (artifacts/<id>/embedding.npz), timed in bench/results/embedding.md.
 embeddings: setup-test
-	$(PY) -m bench.bench_embedding
+	$(PY) -m recipes.embeddings
 
 # k-fold out-of-sample probabilities of the 60,000 training images (artifacts/train_oof_probabilities.npz),
 # then the label-issue ranking and its benchmark (bench/results/label_issues.md).
@@ -73,6 +76,8 @@ label-issues: setup-test
 	$(PY) -m core.understand.label_issues
 	$(PY) -m bench.bench_label_issues
 
+# Rerun the benchmarks (well over an hour); bench/run_all.py lists them and says which it leaves to `make load`
+# and `make cloud-rehearsal`.
 bench: setup-test
 	$(PY) -m bench.run_all
 

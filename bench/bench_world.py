@@ -1,4 +1,4 @@
-"""Predict in the open world: pictures nobody here made (bench/world_pictures.py), per source, before and
+"""Predict in the open world: pictures nobody here made (recipes/world_pictures/), per source, before and
 after the garment check, through the very code the page and ``python -m core predict`` use.
 
     .venv/bin/python -m bench.bench_world [--fashion 2000]
@@ -26,11 +26,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from bench import world_pictures  # noqa: E402
 from core import data  # noqa: E402
 from core.models import store  # noqa: E402
 from core.predict import garment_check, inference, preprocess  # noqa: E402
 from core.understand import vote  # noqa: E402
+from recipes import world_pictures  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "world.md"
 NOTE = (
@@ -88,7 +88,7 @@ class Judge:
         self.accuracies = inference.lead_accuracies(artifacts, self.predictor.model_ids)
         self.check = garment_check.GarmentCheck.load()
         if self.check is None:
-            raise SystemExit("no shipped garment check: run python -m bench.train_garment_check")
+            raise SystemExit("no shipped garment check: run python -m recipes.train_garment_check")
 
     def __call__(self, file: bytes) -> tuple[str, str, bool, bool]:
         prepared = preprocess.preprocess(file)
@@ -167,15 +167,15 @@ def main() -> None:
             "",
             "`.venv/bin/python -m bench.bench_world"
             + (f" --fashion {args.fashion}" if args.fashion != 2000 else "")
-            + "` (bench/world_pictures.py fetches the pictures; the check is made by "
-            "`.venv/bin/python -m bench.train_garment_check`).",
+            + "` (recipes/world_pictures/ fetches the pictures; the check is made by "
+            "`.venv/bin/python -m recipes.train_garment_check`).",
             "",
             f"Before: image signs alone, the vote ({', '.join(judge.members)}) leads. After: the garment check "
             f"(threshold {meta.threshold:.4f}, keeps {meta.validation_kept:.2%} of the Fashion-MNIST "
             f"training images {lead_id} held out for validation, each uploaded as a 28x28 PNG), the best "
             f"measured shipped model ({lead_id}, "
             f"{judge.accuracies[lead_id]:.2%} on the test set) leads. A garment is right when the lead answer is "
-            "one of its accepted classes (a blouse may be T-shirt/top or Shirt; world_pictures.py lists them).",
+            "one of its accepted classes (a blouse may be T-shirt/top or Shirt; recipes/world_pictures/ lists them).",
             "",
             "## Held-out sources (never trained or tuned on: the report)",
             "",

@@ -13,7 +13,7 @@ in 0-1, averaged over the picture and its mirror.
 Its threshold is calibrated on Fashion-MNIST validation images neither it nor the lead model trained on,
 each uploaded as a 28x28 PNG file (so as Predict re-frames it), so that ``CALIBRATION_KEEP`` of them
 pass. What it was trained on, and how it was checked, is in its meta file (``artifacts/garment_check.json``)
-and in bench/results/world.md. The shipped check is made by ``python -m bench.train_garment_check``; it
+and in bench/results/world.md. The shipped check is made by ``python -m recipes.train_garment_check``; it
 carries its own copy of the features it reads, so it loads and answers alone.
 """
 
@@ -41,7 +41,7 @@ class CheckMeta:
     validation_kept: float  # share of the calibration images at or above the threshold
     trained_on: dict[str, int]  # what it learned from: source -> images
     seconds: float
-    recipe: dict = field(default_factory=dict)  # how it was trained (bench/train_garment_check.py RECIPE | this)
+    recipe: dict = field(default_factory=dict)  # how it was trained (recipes/train_garment_check.py RECIPE | this)
 
     @classmethod
     def read(cls, path: Path = META_PATH) -> CheckMeta:

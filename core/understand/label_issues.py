@@ -143,7 +143,7 @@ def load(path: Path = OOF_FILE) -> OutOfSample:
     if not Path(path).is_file():
         raise store.ArtifactError(
             f"No out-of-sample probabilities at {path}: make them with `make label-issues` "
-            "(python -m bench.label_issues)."
+            "(python -m core.understand.label_issues)."
         )
     try:
         with np.load(path, allow_pickle=False) as stored:

@@ -1,6 +1,6 @@
 """Write the README's model-zoo table from the shipped artifacts' meta.json.
 
-.venv/bin/python -m bench.zoo_table          # prints it and updates README.md between the markers
+.venv/bin/python -m recipes.zoo_table        # prints it and updates README.md between the markers
 """
 
 from __future__ import annotations

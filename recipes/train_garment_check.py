@@ -1,12 +1,12 @@
 """Train the shipped "is it one of the ten kinds of clothing?" check (core.predict.garment_check).
 
-    .venv/bin/python -m bench.train_garment_check [--recipe '{"hidden": 256}'] [--seed 0]
-    .venv/bin/python -m bench.train_garment_check --leave-one-source-out '{}' '{"hidden": 256}'
+    .venv/bin/python -m recipes.train_garment_check [--recipe '{"hidden": 256}'] [--seed 0]
+    .venv/bin/python -m recipes.train_garment_check --leave-one-source-out '{}' '{"hidden": 256}'
 
 Writes artifacts/garment_check.keras and artifacts/garment_check.json: a small head on the lead model's
 frozen features (core.predict.garment_check.LEAD). What the head learns from:
 - garments: Fashion-MNIST training images the lead model trained on, as they are, and the *tuning* part of
-  the independent picture set (bench/world_pictures.py), preprocessed exactly as Predict does, restyled
+  the independent picture set (recipes/world_pictures/), preprocessed exactly as Predict does, restyled
   many times over (turned, mirrored, silhouettes, outlines);
 - not garments: the tuning part's other pictures (and clothing outside the ten kinds), our generated
   pictures of no garment (core.predict.photo_set), and shapes and letters drawn here.
@@ -24,18 +24,17 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
-from bench import world_pictures  # noqa: E402
 from core import data  # noqa: E402
 from core.models import store, zoo  # noqa: E402
 from core.predict import garment_check, photo_set, preprocess  # noqa: E402
 from core.training import jobs  # noqa: E402
+from recipes import world_pictures  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
@@ -115,7 +114,7 @@ RECIPE = {
     "hidden": 128,  # units of the head's one hidden layer
     "dropout": 0.3,
     "fashion": 20_000,  # Fashion-MNIST training images as they are (the lead model's own training part)
-    "copies": 80,  # restyled copies of each tuning picture (40 until 2026-12-07)
+    "copies": 80,  # restyled copies of each tuning picture
     "generated_copies": 4,  # restyled copies of each generated picture of no garment (core.predict.photo_set)
     "without": [],  # tuning sources it does not learn from (to judge what a source adds)
     "keep": garment_check.CALIBRATION_KEEP,  # share of the validation images the threshold lets through
@@ -171,7 +170,7 @@ def training_set(
             for source in sorted({p.source for p in rest})
         },
         f"core.predict.photo_set pictures of no garment (seed {seed + 100})": len(generated),
-        "shapes and letters drawn by bench/train_garment_check.py": 4_000,
+        "shapes and letters drawn by recipes/train_garment_check.py": 4_000,
     }
     return images, labels, origin, sources
 
@@ -237,10 +236,10 @@ def leave_one_source_out(recipes: list[str], seed: int) -> None:
             f"{totals[4]} of {totals[5]} | |"
         )
         print(lines[-1], flush=True)
-    results = Path(__file__).parent / "results" / "garment-check-search.md"
+    results = store.REPO_ROOT / "bench" / "results" / "garment-check-search.md"  # beside every other figure
     command = " ".join(f"'{recipe}'" for recipe in recipes)
     results.write_text(
-        results.read_text() + f"\n## {time.strftime('%Y-%m-%d')}: `.venv/bin/python -m bench.train_garment_check "
+        results.read_text() + f"\n## {time.strftime('%Y-%m-%d')}: `.venv/bin/python -m recipes.train_garment_check "
         f"--leave-one-source-out {command}` (seed {seed}), the head on the {garment_check.LEAD}'s features\n\n"
         + "\n".join(lines)
         + "\n"

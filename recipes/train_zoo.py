@@ -1,7 +1,7 @@
 """Train every architecture of the zoo with its published recipe into artifacts/.
 
     make zoo                                   # everything missing, in the order below
-    .venv/bin/python -m bench.train_zoo --only mlp_128 cnn_quick [--force]
+    .venv/bin/python -m recipes.train_zoo --only mlp_128 cnn_quick [--force]
 
 Each model is saved as artifacts/<architecture key>/ by the same TrainingJob the app
 uses (seed 42, full 60,000 training images, the spec's default hyperparameters), so

@@ -1,7 +1,7 @@
-"""Recipe search for a zoo architecture (issue 28), on the validation split only: the test set is never read.
+"""Recipe search for a zoo architecture, on the validation split only: the test set is never read.
 
-    nice -n 19 .venv/bin/python -m bench.recipes '{"epochs": 40, "batch_size": 128, "light": {}}'
-    .venv/bin/python -m bench.recipes --spec cnn_quick '{}'
+    nice -n 19 .venv/bin/python -m recipes.search '{"epochs": 40, "batch_size": 128, "light": {}}'
+    .venv/bin/python -m recipes.search --spec cnn_quick '{}'
 
 ``--spec`` names the architecture (default: notebook 001's MLP, ``mlp_256_128_64_bn``). The argument: the
 spec's hyperparameters to override, as JSON, plus two keys of the search's own.

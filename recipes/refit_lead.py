@@ -1,15 +1,15 @@
-"""Refit the lead model's top on Fashion-MNIST *and* the tuning drawings (issue 24, item 3).
+"""Refit the lead model's top on Fashion-MNIST *and* the tuning drawings .
 
-    .venv/bin/python -m bench.refit_lead            # after make zoo retrained the lead model
-    .venv/bin/python -m bench.refit_lead --no-save --recipe '{"block": false}'   # compare a recipe
+    .venv/bin/python -m recipes.refit_lead          # after make zoo retrained the lead model
+    .venv/bin/python -m recipes.refit_lead --no-save --recipe '{"block": false}'   # compare a recipe
 
 The Studio CNN (core.predict.garment_check.LEAD) reads drawings well but names some wrongly: a tilted
 sneaker "Sandal", a shirt with a tie "Pullover". Its convolutions are kept; only its top is trained on (the
 dense block after the convolutions and the last layer, or with ``"block": false`` the last layer alone),
 starting from the shipped weights: all 60,000 training images (both views, as the model answers on the image
-and its mirror) and the tuning part's garments (bench/world_pictures.py), restyled many times over, at a lower
+and its mirror) and the tuning part's garments (recipes/world_pictures/), restyled many times over, at a lower
 weight. Never the held-out part. The garment check reads the dense block's features, so retrain it afterwards
-(python -m bench.train_garment_check).
+(python -m recipes.train_garment_check).
 
 First it measures what the refit does on drawings it never saw: for each tuning source, the top refit
 without it, judged on its garments (top-1 among the accepted answers). Then the refit on all tuning sources
@@ -25,20 +25,19 @@ import os
 import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from bench import world_pictures  # noqa: E402
-from bench.train_garment_check import catalogue_inputs  # noqa: E402
 from core import data  # noqa: E402
 from core.data import CLASS_NAMES  # noqa: E402
 from core.models import store  # noqa: E402
 from core.predict import garment_check  # noqa: E402
+from recipes import world_pictures  # noqa: E402
+from recipes.train_garment_check import catalogue_inputs  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "lead-refit.md"
+RESULTS = store.REPO_ROOT / "bench" / "results" / "lead-refit.md"  # beside every other measured figure
 # Chosen by leaving one source out. block: refit the dense block after the convolutions too, not only the last layer.
 # without: tuning sources it does not learn from. The two that joined later made a refit that failed the Grad-CAM
 # unit test (lead-refit.md, 2026-12-07), so the shipped refit learns from the six before them.
@@ -171,7 +170,7 @@ def main() -> None:
         loss = float(-np.log(np.clip(probabilities[np.arange(len(probabilities)), dataset.y_test], 1e-7, 1)).mean())
         accuracy = float((probabilities.argmax(1) == dataset.y_test).mean())
         notes = artifact.meta.notes | {
-            "refit": f"top refit by bench/refit_lead.py on the tuning drawings ({RECIPE}); "
+            "refit": f"top refit by recipes/refit_lead.py on the tuning drawings ({RECIPE}); "
             f"test accuracy {accuracy_before:.4f} -> {accuracy:.4f}"
         }
         handle, temp = tempfile.mkstemp(dir=artifact.path, suffix=".keras")
@@ -185,7 +184,7 @@ def main() -> None:
     section = [
         f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {'saved' if saved else 'not saved'}",
         "",
-        f"`.venv/bin/python -m bench.refit_lead` (bench/refit_lead.py says how). Recipe: `{RECIPE}` (weight: of each "
+        f"`.venv/bin/python -m recipes.refit_lead` (recipes/refit_lead.py says how). Recipe: `{RECIPE}` (weight: of each "
         "drawing against one Fashion-MNIST image; copies: restyled copies of each drawing).",
         "",
         "Drawings of a source it never saw (each tuning source left out in turn):",
@@ -201,7 +200,7 @@ def main() -> None:
     if not RESULTS.exists():
         RESULTS.write_text(
             "# The lead model's top, refit on the tuning drawings\n\n"
-            "Each run of `bench/refit_lead.py` appends its section below; the newest is last.\n"
+            "Each run of `recipes/refit_lead.py` appends its section below; the newest is last.\n"
         )
     with RESULTS.open("a") as out:
         out.write("\n" + "\n".join(section) + "\n")
