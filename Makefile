@@ -29,9 +29,10 @@ system-packages:
 
 # Tests also need Debian's chromium for the browser tests; its colour emoji font draws the page icons in
 # screenshots and is one source of recipes/world_pictures/.
+# PostgreSQL for the database run store's tests, which start a throw-away server of their own (tests/conftest.py).
 test-system-packages: system-packages
-	@if command -v apt-get >/dev/null && ! (dpkg -s chromium && dpkg -s fonts-noto-color-emoji && dpkg -s libcairo2) >/dev/null 2>&1; then \
-		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji libcairo2; fi
+	@if command -v apt-get >/dev/null && ! (dpkg -s chromium && dpkg -s fonts-noto-color-emoji && dpkg -s libcairo2 && dpkg -s postgresql) >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji libcairo2 postgresql; fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

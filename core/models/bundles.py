@@ -26,6 +26,7 @@ MAX_CLASS_BUNDLES = 1000
 
 def bundle(artifact: store.Artifact) -> bytes:
     """The run's folder as one zip (its caches besides the test predictions are rebuilt where it lands)."""
+    store.materialize(artifact)  # a run from the database store: its files, here once
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in BUNDLE_FILES:

@@ -1,14 +1,20 @@
-"""Model artifacts on disk: atomic save, listing (broken ones flagged), safe loading.
+"""Model artifacts: atomic save, listing (broken ones flagged), safe loading; in a folder or a database.
 
 An artifact is a folder ``<root>/<model-id>/`` holding ``model.keras``, ``meta.json``,
 ``history.csv`` and, once evaluated, ``test_probabilities.npy``. A folder is written
 under a hidden temporary name and renamed into place only when complete, so a crash
 or a stop never leaves a half-written model that would be listed.
+
+Runs trained here go to the runs folder by default. With a store URL set
+(``FASHION_STUDIO_STORE_URL``, or ``[connections.runs] url`` in Streamlit's secrets, passed in
+with ``use_store_url``) they go to that database instead (``core.models.database``), and
+``runs_dir()`` names this process's local copy of it: every function here that is given that
+root reads and writes the database, so callers do not change.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import os
 import platform
 import re
@@ -16,85 +22,104 @@ import shutil
 import tempfile
 import time
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+# What an artifact is lives in core.models.artifact; callers keep writing store.ModelMeta, store.MODEL_FILE...
+from core.models.artifact import (  # noqa: F401
+    HISTORY_FILE,
+    META_FILE,
+    META_SCHEMA,
+    MODEL_FILE,
+    PARTIAL_PREFIX,
+    PROBABILITIES_FILE,
+    Artifact,
+    ArtifactError,
+    ModelMeta,
+    StoreUnavailable,
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]  # core/models/store.py -> the repository
 SHIPPED_DIR = REPO_ROOT / "artifacts"
 ENV_RUNS_DIR = "FASHION_STUDIO_RUNS_DIR"
-MODEL_FILE = "model.keras"
-META_FILE = "meta.json"
-HISTORY_FILE = "history.csv"
-PROBABILITIES_FILE = "test_probabilities.npy"
-META_SCHEMA = 1
+ENV_STORE_URL = "FASHION_STUDIO_STORE_URL"
 MAX_NAME_LENGTH = 60
-_TMP_PREFIX = ".partial-"
+_TMP_PREFIX = PARTIAL_PREFIX
+
+
+def runs_folder() -> Path:
+    """The runs folder (git-ignored): the folder store, and where a database store keeps its local copies."""
+    return Path(os.environ.get(ENV_RUNS_DIR, SHIPPED_DIR / "runs"))
 
 
 def runs_dir() -> Path:
-    """Where models trained in the app or the CLI go (git-ignored)."""
-    return Path(os.environ.get(ENV_RUNS_DIR, SHIPPED_DIR / "runs"))
+    """Where models trained in the app or the CLI go: the runs folder, or with a store URL set, the
+    database's local copy (a root that save, list, find and delete send to the database)."""
+    url = store_url()
+    if url is None:
+        return runs_folder()
+    from core.models import database
+
+    return database.cache_folder(runs_folder(), url)
 
 
 def model_roots() -> list[Path]:
     return [SHIPPED_DIR, runs_dir()]
 
 
-class ArtifactError(RuntimeError):
-    """An artifact is missing, unreadable or not a model this app can load."""
+# --- which store: one setting ---------------------------------------------------------------------
+def store_url() -> str | None:
+    """The run store's database URL (``FASHION_STUDIO_STORE_URL``); None: the runs folder."""
+    return os.environ.get(ENV_STORE_URL, "").strip() or None
 
 
-@dataclass(frozen=True)
-class ModelMeta:
-    model_id: str
-    arch: str
-    display_name: str
-    hyperparameters: dict
-    dataset_source: str
-    history: dict[str, list[float]]
-    test_accuracy: float
-    test_loss: float
-    params: int
-    train_seconds: float
-    epochs_run: int
-    created: str
-    versions: dict[str, str]
-    schema: int = META_SCHEMA
-    notes: dict = field(default_factory=dict)
-    owner: str = ""  # a hash of the browser that trained it (ui.identity.owner); "" for shipped and CLI runs
-    where: str = ""  # where it trained: "this server", a Ray node, "a browser (TensorFlow.js, webgl)"
-
-    @classmethod
-    def from_json(cls, text: str) -> ModelMeta:
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError("meta.json does not hold an object")
-        known = {name for name in cls.__dataclass_fields__}
-        missing = [name for name in known if name not in data and name not in ("schema", "notes", "owner", "where")]
-        if missing:
-            raise ValueError(f"meta.json lacks {', '.join(sorted(missing))}")
-        return cls(**{key: value for key, value in data.items() if key in known})
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
+def use_store_url(url: str | None) -> None:
+    """Take the store URL from elsewhere (the UI passes Streamlit's secret at start). The environment
+    variable, when set, wins; child processes inherit the URL."""
+    if url and url.strip() and store_url() is None:
+        os.environ[ENV_STORE_URL] = url.strip()
 
 
-@dataclass(frozen=True)
-class Artifact:
-    """One folder found on disk: ``meta`` when readable, else ``error`` says why."""
+def url_from_secrets(secrets: Mapping) -> str | None:
+    """``[connections.runs] url = "..."`` from Streamlit-style secrets (any mapping), or None."""
+    connections = secrets.get("connections") if hasattr(secrets, "get") else None
+    runs = connections.get("runs") if hasattr(connections, "get") else None
+    url = runs.get("url") if hasattr(runs, "get") else None
+    if not isinstance(url, str) or not url.strip():
+        return None
+    return url.strip()
 
-    model_id: str
-    path: Path
-    shipped: bool
-    meta: ModelMeta | None
-    error: str | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+def _database(root: Path | None):
+    """The database store when ``root`` is its local copy (``runs_dir()`` with a URL set), else None."""
+    url = store_url()
+    if url is None or root is None:
+        return None
+    from core.models import database
+
+    cache = database.cache_folder(runs_folder(), url)
+    return database.DatabaseStore(url, cache) if Path(root).absolute() == cache.absolute() else None
+
+
+def describe_store() -> str:
+    """Where runs are kept, for people: the database's host and name, or the folder."""
+    url = store_url()
+    if url is None:
+        return f"the folder {runs_folder()} (a hosted app loses it when it restarts)"
+    from core.models import database
+
+    return f"the database at {database.where(url)}"
+
+
+def check_store() -> None:
+    """Reach the configured database once (and make its tables); raises StoreUnavailable, whose message
+    says where runs go, when it does not answer. Nothing to check for the folder."""
+    store = _database(runs_dir())
+    if store is not None:
+        store.check()
 
 
 def sanitize_name(name: str) -> str:
@@ -125,9 +150,15 @@ def unique_id(root: Path, name: str, taken: set[str | None] = frozenset()) -> st
     """A free id for a new model in ``root``; never the id of a shipped or other listed model, nor one in ``taken``
     (ids reserved by runs still training)."""
     base = sanitize_name(name)
-    roots = {root, *model_roots()}
+    folders, stored = [], set()
+    for folder in {root, *model_roots()}:
+        database = _database(folder)
+        if database is None:
+            folders.append(folder)
+        else:
+            stored |= database.ids()
     candidate, number = base, 2
-    while candidate in taken or any((folder / candidate).exists() for folder in roots):
+    while candidate in taken or candidate in stored or any((folder / candidate).exists() for folder in folders):
         candidate, number = f"{base}-{number}", number + 1
     return candidate
 
@@ -141,21 +172,28 @@ def write_history_csv(path: Path, history: dict[str, list[float]]) -> None:
 
 
 def save(model, meta: ModelMeta, root: Path | None = None, probabilities: np.ndarray | None = None) -> Artifact:
-    """Write the artifact atomically: a hidden temp folder, renamed into place last."""
+    """Write the artifact atomically: a hidden temp folder, renamed into place last. For the database
+    store, the complete folder goes into the database in one transaction before it becomes the local copy."""
     root = root or runs_dir()
+    database = _database(root)
     root.mkdir(parents=True, exist_ok=True)
     final = root / sanitize_name(meta.model_id)
-    if final.exists():
+    if final.name in (database.ids() if database is not None else ()) or (database is None and final.exists()):
         raise ArtifactError(f"A model named {meta.model_id!r} already exists.")
     staging = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=root))
     try:
         without_optimizer(model).save(staging / MODEL_FILE)
-        (staging / META_FILE).write_text(meta.to_json())
+        meta_text = meta.to_json()
+        (staging / META_FILE).write_text(meta_text)
         write_history_csv(staging / HISTORY_FILE, meta.history)
         if probabilities is not None:
             np.save(staging / PROBABILITIES_FILE, probabilities.astype(np.float32))
         staging.chmod(0o755)  # mkdtemp makes it owner-only; a model is for everyone who runs the app
-        os.rename(staging, final)
+        if database is None:
+            os.rename(staging, final)
+        else:
+            database.insert(staging, final.name, meta_text, owner=meta.owner, created=meta.created)
+            database.place(staging, final.name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -207,6 +245,10 @@ def list_artifacts(roots: list[Path] | None = None) -> list[Artifact]:
     """Every artifact folder under the roots, shipped first; partial saves are skipped."""
     found = []
     for root in roots or model_roots():
+        database = _database(root)
+        if database is not None:
+            found.extend(database.artifacts())
+            continue
         if not root.is_dir():
             continue
         for path in sorted(root.iterdir()):
@@ -221,10 +263,25 @@ def list_artifacts(roots: list[Path] | None = None) -> list[Artifact]:
 
 
 def find(model_id: str, roots: list[Path] | None = None) -> Artifact:
-    for artifact in list_artifacts(roots):
-        if artifact.model_id == model_id:
-            return artifact
+    """The first model with this id, shipped first; a run from the database comes with its files local."""
+    for root in roots or model_roots():
+        database = _database(root)
+        if database is not None:
+            found = database.artifact(model_id)
+        else:
+            found = next((artifact for artifact in list_artifacts([root]) if artifact.model_id == model_id), None)
+        if found is not None:
+            return materialize(found)
     raise ArtifactError(f"No model called {model_id!r}.")
+
+
+def materialize(artifact: Artifact) -> Artifact:
+    """Make sure a run from the database has its files in its folder (``artifact.path``): fetched once,
+    then reused while the run is unchanged. A folder artifact is returned as it is."""
+    database = _database(artifact.path.parent)
+    if database is not None and artifact.ok:
+        database.materialize(artifact.model_id)
+    return artifact
 
 
 def load_model(artifact: Artifact):
@@ -233,6 +290,7 @@ def load_model(artifact: Artifact):
 
     if not artifact.ok:
         raise ArtifactError(f"Model {artifact.model_id!r} is broken: {artifact.error}")
+    materialize(artifact)
     try:
         return keras.saving.load_model(artifact.path / MODEL_FILE, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged zip
@@ -263,7 +321,7 @@ def library_versions() -> dict[str, str]:
 
 
 def load_probabilities(artifact: Artifact) -> np.ndarray | None:
-    path = artifact.path / PROBABILITIES_FILE
+    path = materialize(artifact).path / PROBABILITIES_FILE
     if not path.is_file():
         return None
     try:
@@ -273,7 +331,12 @@ def load_probabilities(artifact: Artifact) -> np.ndarray | None:
 
 
 def save_probabilities(artifact: Artifact, probabilities: np.ndarray) -> None:
-    """Cache test-set probabilities beside a model (atomic replace)."""
+    """Cache test-set probabilities beside a model (atomic replace); a run from the database keeps them
+    there too. OSError when they could not be kept."""
+    database = _database(artifact.path.parent)
+    if database is not None:
+        _save_probabilities_in_database(database, artifact, probabilities)
+        return
     target = artifact.path / PROBABILITIES_FILE
     handle, temp = tempfile.mkstemp(dir=artifact.path, prefix=_TMP_PREFIX, suffix=".npy")
     os.close(handle)
@@ -285,6 +348,23 @@ def save_probabilities(artifact: Artifact, probabilities: np.ndarray) -> None:
         raise
 
 
+def _save_probabilities_in_database(database, artifact: Artifact, probabilities: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, probabilities.astype(np.float32))
+    try:
+        materialize(artifact)
+        version = database.replace_file(artifact.model_id, PROBABILITIES_FILE, buffer.getvalue())
+    except ArtifactError as error:  # gone meanwhile, or the database does not answer: not kept
+        raise OSError(str(error)) from error
+    if version is None:
+        raise OSError(f"the run {artifact.model_id!r} was deleted meanwhile")
+    handle, temp = tempfile.mkstemp(dir=artifact.path, prefix=_TMP_PREFIX, suffix=".npy")
+    with os.fdopen(handle, "wb") as file:
+        file.write(buffer.getvalue())
+    os.replace(temp, artifact.path / PROBABILITIES_FILE)
+    database.mark_current(artifact.model_id, version)
+
+
 def delete_run(model_id: str, owner: str | None = None, root: Path | None = None) -> None:
     """Remove a run trained here. ``owner`` set: only that browser's own runs (a student); None: any run (a teacher).
 
@@ -292,13 +372,20 @@ def delete_run(model_id: str, owner: str | None = None, root: Path | None = None
     list at once even if removing its files takes a while.
     """
     root = root or runs_dir()
-    artifact = next((found for found in list_artifacts([root]) if found.model_id == model_id), None)
+    database = _database(root)
+    if database is not None:
+        artifact = database.artifact(model_id)
+    else:
+        artifact = next((found for found in list_artifacts([root]) if found.model_id == model_id), None)
     if artifact is None:
         raise ArtifactError(f"No run called {model_id!r}.")
     if owner is not None and (artifact.meta is None or artifact.meta.owner != owner):
         raise PermissionError(
             f"{model_id!r} was trained in another browser; only its owner or the teacher may delete it."
         )
+    if database is not None:
+        database.delete([model_id])
+        return
     trash = root / f"{_TMP_PREFIX}deleted-{model_id}-{os.getpid()}-{time.monotonic_ns()}"
     os.rename(artifact.path, trash)
     shutil.rmtree(trash, ignore_errors=True)
@@ -367,7 +454,11 @@ def _run_folders(root: Path) -> list[Path]:
 
 
 def runs_usage(root: Path | None = None) -> RunsUsage:
-    folders = _run_folders(root or runs_dir())
+    root = root or runs_dir()
+    database = _database(root)
+    if database is not None:
+        return RunsUsage(*database.usage())
+    folders = _run_folders(root)
     return RunsUsage(len(folders), sum(folder_bytes(path) for path in folders))
 
 
@@ -381,6 +472,9 @@ def enforce_retention(
     """
     root = Path(root or runs_dir())
     retention = retention or Retention.from_env()
+    database = _database(root)
+    if database is not None:
+        return _enforce_in_database(database, retention, keep)
     resolved, shipped = root.resolve(), SHIPPED_DIR.resolve()
     if resolved == shipped or shipped.is_relative_to(resolved):
         raise ArtifactError(f"Retention never removes shipped models; {root} is not a runs folder.")
@@ -402,6 +496,22 @@ def enforce_retention(
         removed.append(path)
         count, total = count - 1, total - sizes[path]
     return removed
+
+
+def _enforce_in_database(database, retention: Retention, keep: Sequence[str]) -> list[Path]:
+    """The same cap for the database store: the oldest saves go, in one transaction."""
+    runs = database.oldest_first()
+    count, total = len(runs), sum(size for _, size in runs)
+    removed = []
+    for model_id, size in runs:
+        if count <= retention.max_runs and total <= retention.max_bytes:
+            break
+        if model_id in keep:
+            continue
+        removed.append(model_id)
+        count, total = count - 1, total - size
+    database.delete(removed)
+    return [database.cache / model_id for model_id in removed]
 
 
 def keep_within_cap(root: Path, just_saved: str) -> list[Path]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from core import data
 from core.models import store, zoo
@@ -128,3 +132,42 @@ def test_augmentation_is_the_architectures_own_unless_switched_on_or_off():
     assert augment() is True  # its recipe augments
     assert augment("--no-augment") is False  # a learner can see what augmentation buys
     assert augment("--augment") is True
+
+
+def test_runs_lists_every_saved_model_its_id_first(tiny_model, tmp_path):
+    runs = tmp_path / "runs"
+    shutil.copytree(tiny_model.path, runs / "copied-run")
+    result = run_cli("runs", env={store.ENV_RUNS_DIR: str(runs)})
+    assert result.returncode == 0, result.stderr
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    shipped = [artifact.model_id for artifact in store.list_artifacts([store.SHIPPED_DIR])]
+    assert shipped and [line[0] for line in lines] == [*shipped, "copied-run"]  # shipped first, then the runs
+    assert lines[-1] == [
+        "copied-run",
+        "run",
+        "mlp_128",
+        f"{tiny_model.meta.test_accuracy:.4f}",
+        tiny_model.meta.display_name,
+    ]
+    assert f"runs are kept in the folder {runs}" in result.stderr
+
+
+def test_predict_and_evaluate_reach_a_run_in_the_database_store(store_url, tiny_model, tmp_path, dataset):
+    """Saved from here into the store; used by fresh processes with the URL and an empty runs folder."""
+    from PIL import Image
+
+    meta = dataclasses.replace(tiny_model.meta, model_id="stored-run")
+    store.save(store.load_model(tiny_model), meta, store.runs_dir(), store.load_probabilities(tiny_model))
+    image = tmp_path / "sneaker.png"
+    Image.fromarray(255 - dataset.x_test[0]).resize((112, 112)).save(image)
+    fresh = {store.ENV_RUNS_DIR: str(tmp_path / "fresh-clone-runs")}
+
+    predicted = run_cli("predict", str(image), "--model", "stored-run", env=fresh)
+    assert predicted.returncode == 0, predicted.stderr
+    assert [entry["model_id"] for entry in json.loads(predicted.stdout)["predictions"]] == ["stored-run"]
+    evaluated = run_cli("evaluate", "stored-run", env=fresh)
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(evaluated.stdout)
+    assert report["model_id"] == "stored-run" and report["accuracy"] == pytest.approx(meta.test_accuracy, abs=1e-6)
+    without_store = run_cli("evaluate", "stored-run", env={**fresh, store.ENV_STORE_URL: ""})
+    assert without_store.returncode == 2 and "No model called 'stored-run'" in without_store.stderr
