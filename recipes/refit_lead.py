@@ -116,6 +116,37 @@ def right(probabilities: np.ndarray, pictures: list[world_pictures.Picture]) -> 
     return sum(CLASS_NAMES[int(np.argmax(p))] in pic.labels for p, pic in zip(probabilities, pictures, strict=True))
 
 
+def record(
+    saved: bool, kept: bool, lines: list[str], model_id: str, accuracy: tuple[float, float], seconds: float
+) -> None:
+    """Append the run's section to bench/results/lead-refit.md (made with its title on the first run) and print it."""
+    accuracy_before, accuracy_after = accuracy
+    section = [
+        f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {'saved' if saved else 'not saved'}",
+        "",
+        f"`.venv/bin/python -m recipes.refit_lead` (recipes/refit_lead.py says how). Recipe: `{RECIPE}` (weight: of each "
+        "drawing against one Fashion-MNIST image; copies: restyled copies of each drawing).",
+        "",
+        "Drawings of a source it never saw (each tuning source left out in turn):",
+        "",
+        *lines,
+        "",
+        f"Fashion-MNIST test set, {model_id}: {accuracy_before:.2%} shipped → {accuracy_after:.2%} refit on "
+        f"all tuning sources: {'kept' if kept else f'not kept (more than {BOUND:.1%} lost)'}.",
+        "",
+        f"{seconds:.0f} s on {os.cpu_count()} cores. The held-out part is reported by "
+        "`python -m bench.bench_world` (world.md).",
+    ]
+    if not RESULTS.exists():
+        RESULTS.write_text(
+            "# The lead model's top, refit on the tuning drawings\n\n"
+            "Each run of `recipes/refit_lead.py` appends its section below; the newest is last.\n"
+        )
+    with RESULTS.open("a") as out:
+        out.write("\n" + "\n".join(section) + "\n")
+    print("\n".join(section))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", type=json.loads, default={}, help="changes to RECIPE, as JSON (to compare)")
@@ -181,30 +212,7 @@ def main() -> None:
             replace(artifact.meta, test_accuracy=accuracy, test_loss=loss, notes=notes).to_json()
         )
         store.save_probabilities(artifact, probabilities)
-    section = [
-        f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {'saved' if saved else 'not saved'}",
-        "",
-        f"`.venv/bin/python -m recipes.refit_lead` (recipes/refit_lead.py says how). Recipe: `{RECIPE}` (weight: of each "
-        "drawing against one Fashion-MNIST image; copies: restyled copies of each drawing).",
-        "",
-        "Drawings of a source it never saw (each tuning source left out in turn):",
-        "",
-        *lines,
-        "",
-        f"Fashion-MNIST test set, {artifact.model_id}: {accuracy_before:.2%} shipped → {accuracy_after:.2%} refit on "
-        f"all tuning sources: {'kept' if kept else f'not kept (more than {BOUND:.1%} lost)'}.",
-        "",
-        f"{time.perf_counter() - started:.0f} s on {os.cpu_count()} cores. The held-out part is reported by "
-        "`python -m bench.bench_world` (world.md).",
-    ]
-    if not RESULTS.exists():
-        RESULTS.write_text(
-            "# The lead model's top, refit on the tuning drawings\n\n"
-            "Each run of `recipes/refit_lead.py` appends its section below; the newest is last.\n"
-        )
-    with RESULTS.open("a") as out:
-        out.write("\n" + "\n".join(section) + "\n")
-    print("\n".join(section))
+    record(saved, kept, lines, artifact.model_id, (accuracy_before, accuracy_after), time.perf_counter() - started)
 
 
 if __name__ == "__main__":
