@@ -13,6 +13,9 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # where `python -m bench.<name>` and the arguments' paths resolve
 
 # module -> its arguments
 RUN: dict[str, tuple[str, ...]] = {
@@ -50,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     for name in chosen:
         print(f"== bench.{name} {' '.join(RUN[name])}", flush=True)
-        if subprocess.run([sys.executable, "-m", f"bench.{name}", *RUN[name]], check=False).returncode != 0:
+        command = [sys.executable, "-m", f"bench.{name}", *RUN[name]]
+        if subprocess.run(command, cwd=REPO_ROOT, check=False).returncode != 0:
             failed.append(name)
     print(f"ran {len(chosen)} of {len(RUN) + len(SKIPPED)} benchmarks; skipped:")
     for name in [name for name in RUN if name not in chosen]:
