@@ -33,7 +33,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import memory as process_memory  # noqa: E402
+from harness.chromium import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
+from harness.serve import free_port  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "bench" / "results" / "cloud-rehearsal.md"
@@ -62,16 +66,6 @@ CLOUD_FLAGS = (
 MEMORY_LIMIT_BYTES = int(2.7 * 1024**3)  # Cloud's "about 2.7 GB" for the whole app, read as GiB: 2765 MiB
 MIB = 1024**2
 CGROUP_ROOT = Path("/sys/fs/cgroup/memory")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-)
 # The smallest architecture of the zoo (MLP 128, ~102k parameters), one epoch on the smallest subset: the
 # Train page's shareable link sets all three (its widgets are bound to the query string).
 TRAIN_LINK = "/train?arch=MLP+128&epochs=1&examples=1000"
@@ -109,6 +103,7 @@ class Report:
     peak_mib: float | None = None
     peak_rss_mib: float | None = None
     failcnt: int | None = None
+    end_split: str = ""
     oom_kills: str = ""
     server_exit: str = ""
     load_before: float = 0.0
@@ -121,15 +116,18 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
 
 
 def local_python(version_or_path: str) -> Path:
-    """A Python already on this machine (uv may not download one here): a path, or python3.X on PATH or in pyenv."""
+    """A Python already on this machine (uv may not download one here): a path, pyenv's, or python3.X on PATH
+    (pyenv's shims are skipped: they answer only for the version pyenv has selected)."""
     if os.sep in version_or_path:
         return Path(version_or_path)
     name = f"python{version_or_path}"
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/root/.pyenv/versions/{version_or_path}.*/bin/{name}"))), ""
-    )
+    candidates = sorted(glob.glob(f"/root/.pyenv/versions/{version_or_path}.*/bin/{name}"))
+    candidates += [
+        str(Path(folder) / name) for folder in os.environ.get("PATH", "").split(os.pathsep) if "shims" not in folder
+    ]
+    found = next((path for path in candidates if os.access(path, os.X_OK)), None)
     if not found:
-        raise SystemExit(f"No {name} on PATH or in pyenv: pass --python /path/to/python{version_or_path}")
+        raise SystemExit(f"No {name} in pyenv or on PATH: pass --python /path/to/{name}")
     return Path(found)
 
 
@@ -250,14 +248,23 @@ class MemoryWatch:
     def _pids(self) -> list[int]:
         if self.cgroup:
             return [int(pid) for pid in (self.cgroup / "cgroup.procs").read_text().split()]
-        return _process_tree(self.server_pid) if self.server_pid else []
+        return [self.server_pid, *process_memory.children(self.server_pid)] if self.server_pid else []
 
     def _sample(self) -> None:
         while not self._stop.wait(0.5):
-            self.peak_rss = max(self.peak_rss, sum(_rss_bytes(pid) for pid in self._pids()))
+            self.peak_rss = max(
+                self.peak_rss, sum(process_memory.status_kb(pid, "VmRSS") * 1024 for pid in self._pids())
+            )
 
     def read(self, name: str) -> str:
         return (self.cgroup / name).read_text().strip() if self.cgroup else ""
+
+    def split_now(self) -> str:
+        """What the cgroup holds now: anonymous memory (rss) and page cache, from memory.stat."""
+        if self.cgroup is None:
+            return "-"
+        stat = dict(line.split() for line in self.read("memory.stat").splitlines())
+        return f"rss {int(stat['total_rss']) / MIB:,.0f} MiB, page cache {int(stat['total_cache']) / MIB:,.0f} MiB"
 
     def finish(self, report: Report) -> None:
         self._stop.set()
@@ -293,36 +300,28 @@ def _own_memory_cgroup() -> Path:
     raise OSError("no cgroup v1 memory controller for this process")
 
 
-def _rss_bytes(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass  # the process ended between listing and reading
-    return 0
+def evict_from_page_cache(folders: list[Path]) -> int:
+    """Flush and drop these folders' files from the page cache (only theirs: fsync + POSIX_FADV_DONTNEED).
 
-
-def _process_tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.split("/")[2]))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    A v1 cgroup is charged for a file page by whoever first brings it into memory: the installer had just
+    written every library the server maps, so without this the cgroup would not count them. Dropped, they are
+    read again by the server, as in a new container, and counted. Returns the bytes dropped."""
+    dropped = 0
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_symlink() or not path.is_file():
+                continue
+            try:
+                descriptor = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(descriptor)
+                os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+                dropped += path.stat().st_size
+            finally:
+                os.close(descriptor)
+    return dropped
 
 
 def clean_environment(env_dir: Path) -> dict[str, str]:
@@ -341,7 +340,10 @@ def clean_environment(env_dir: Path) -> dict[str, str]:
 def cloud_server(
     app_dir: Path, env_dir: Path, memory: MemoryWatch, log_path: Path
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``streamlit run app.py --server.port N`` as ``make run`` starts it, plus Cloud's forced options."""
+    """``streamlit run app.py --server.port N`` as ``make run`` starts it, plus Cloud's forced options.
+
+    Not harness.serve.StreamlitServer: that one runs this checkout with this interpreter; Cloud's runs the clone
+    with the new environment's Python, inside the cgroup."""
     port = free_port()
     command = [str(env_dir / "bin" / "python"), "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     with open(log_path, "w") as log:
@@ -387,7 +389,7 @@ def wait_for_script(tab) -> None:
     app = tab.get_by_test_id("stApp")
     expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=PAGE_TIMEOUT_MS)
     expect(tab.locator("h1").first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=PAGE_TIMEOUT_MS)
+    wait_for_app(tab)
 
 
 def timed_visit(tab, url: str, path: str) -> tuple[str, float | None, int, str]:
@@ -432,7 +434,7 @@ def walk(url: str, serving: Callable[[], bool], report: Report, screenshots: Pat
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(CHROMIUM_ARGS))
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         tab.set_default_timeout(PAGE_TIMEOUT_MS)
         report.pages.append(timed_visit(tab, url, "/"))
@@ -485,6 +487,9 @@ def rehearse(args: argparse.Namespace, report: Report) -> None:
 def serve_and_walk(app_dir: Path, env_dir: Path, workdir: Path, report: Report) -> None:
     memory = MemoryWatch(MEMORY_LIMIT_BYTES)
     report.memory_method = memory.method
+    dataset = Path("/usr/share/datasets/fashion-mnist")
+    dropped = evict_from_page_cache([env_dir, app_dir, *([dataset] if dataset.is_dir() else [])])
+    report.memory_method += f"; {dropped / MIB:,.0f} MiB of the env's, the clone's and the dataset's files dropped from the page cache first"
     log_path = workdir / "server.log"
     screenshots = REPO_ROOT / "bench" / "output" / "cloud-rehearsal"
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -497,6 +502,7 @@ def serve_and_walk(app_dir: Path, env_dir: Path, workdir: Path, report: Report) 
             try:
                 walk(url, lambda: process.poll() is None, report, screenshots)
             finally:
+                report.end_split = memory.split_now()
                 code = process.poll()
                 report.server_exit = "still serving at the end" if code is None else f"EXITED with {code}"
         memory.finish(report)
@@ -540,6 +546,7 @@ def markdown(report: Report) -> str:
         f"({(report.peak_mib or 0) / limit_mib:.0%}); RSS sampled: peak {report.peak_rss_mib or 0:,.0f} MiB |",
         f"| memory measured by | {report.memory_method} |",
         f"| memory.failcnt; oom_control | {report.failcnt}; {report.oom_kills} |",
+        f"| the cgroup after the walk, still serving (memory.stat) | {report.end_split} |",
         f"| training (MLP 128, 1 epoch, 1,000 examples, on the server) | **{seconds(report.train_s)}** "
         f"from Start to saved: {report.train_outcome or '-'} |",
         f"| the server at the end | {report.server_exit} |",
