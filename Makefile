@@ -91,3 +91,11 @@ load: setup-test
 
 clean:
 	rm -rf $(VENV) vendor .pytest_cache .ruff_cache tests/e2e/output
+
+# Streamlit Community Cloud rehearsed here (bench/cloud_rehearsal.py, several minutes): a clean clone of HEAD, uv on
+# Python 3.12, Cloud's forced options, a 2.7 GB memory cgroup, every page and a training run; appends its figures
+# to bench/results/cloud-rehearsal.md. Quicker reruns: REHEARSAL_ARGS="--keep", then "--skip-install --env DIR".
+.PHONY: cloud-rehearsal
+cloud-rehearsal: setup-test
+	@$(PY) -c "import uv" 2>/dev/null || $(PY) -m pip install -q uv
+	$(PY) -m bench.cloud_rehearsal $(REHEARSAL_ARGS)
