@@ -31,6 +31,7 @@ import glob
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -82,6 +83,7 @@ class Report:
 
     command: str
     started: str
+    note: str = ""
     commit: str = ""
     python: str = ""
     uv: str = ""
@@ -530,7 +532,8 @@ def markdown(report: Report) -> str:
         "",
         f"`{report.command}` on this machine: {os.cpu_count()} CPU cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.0f} GiB, {platform.platform()}; "
-        f"load average {report.load_before:.1f} before, {report.load_after:.1f} after. Commit `{report.commit}`.",
+        f"load average {report.load_before:.1f} before, {report.load_after:.1f} after. Commit `{report.commit}`."
+        + (f" {report.note}" if report.note else ""),
         "",
         "| what | figure |",
         "|---|---|",
@@ -589,13 +592,15 @@ def main() -> None:
     parser.add_argument(
         "--warm-cache", action="store_true", help="let uv use this machine's cache (faster, not Cloud's)"
     )
+    parser.add_argument("--note", default="", help="a sentence for the report, e.g. what else ran on the machine")
     parser.add_argument("--results", type=Path, default=RESULTS, help="append the report here ('-': print only)")
     args = parser.parse_args()
     if args.skip_install and not (args.env and (args.env / "bin" / "python").exists()):
         parser.error("--skip-install needs --env pointing at an environment a kept rehearsal made")
     report = Report(
-        command="python -m bench.cloud_rehearsal " + " ".join(sys.argv[1:]),
+        command=shlex.join(["python", "-m", "bench.cloud_rehearsal", *sys.argv[1:]]),
         started=datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        note=args.note,
         load_before=os.getloadavg()[0],
     )
     rehearse(args, report)
