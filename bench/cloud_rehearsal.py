@@ -577,8 +577,10 @@ HEADER = """# Community Cloud rehearsal
 --server.enableXsrfProtection true --client.showErrorDetails false`, inside a memory cgroup capped at 2.7 GiB
 (2765 MiB); headless Chromium opens every page and trains MLP 128 for one epoch on the server. "Peak memory" is the
 cgroup's `memory.max_usage_in_bytes`: what the kernel charged the server, page cache (the files it read) included,
-the figure Cloud's limit is held against; "RSS sampled" is its processes' resident memory alone. Each run appends
-a section below, newest last.
+the figure a cgroup limit is compared with (the kernel reclaims page cache before it kills anything); "RSS sampled"
+is its processes' resident memory alone, the part that cannot be reclaimed. The env's and the clone's files are
+dropped from the page cache before the server starts, so it reads them as a new container would. Each run appends a
+section below, newest last.
 
 """
 
