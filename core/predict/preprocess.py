@@ -11,6 +11,11 @@ colour or polarity), finds the object with thresholds and morphology (scikit-ima
 squares, resizes and stretches. It keeps each intermediate image, so the page can show what the
 model really sees, and the ``ImageSigns`` that ``core.predict.novelty`` reads as "not a garment".
 
+``STAGES`` lists the stages in order, each a function with the title its step has in the Predict page's
+strip: a stage takes the ``Work`` done so far, adds its own results and returns the picture of what it did
+(``Shown``), or None when it had nothing to do (an opaque image has no transparency to flatten);
+``preprocess_image`` runs them in turn and names each step from its stage's title.
+
 Every failure is an ``ImageError`` (a ``ValueError``) with a one-line message for a person.
 """
 
@@ -20,7 +25,8 @@ import io
 import struct
 import warnings
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -52,6 +58,7 @@ PIECE_SHARE = 0.0005  # parts counted as "pieces" (texture, noise) from this sha
 EDGE_LEVEL = 0.15  # Sobel magnitude (of the contrast) that counts as a strong edge
 EDGE_SIDE = 160  # ... measured with the object's box at least this big (longest side)
 TRANSPARENT_SHARE = 0.05  # an image this much transparent is a cut-out: its transparent pixels are the background
+ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")  # Pillow modes with an alpha channel
 
 
 class ImageError(ValueError):
@@ -59,7 +66,7 @@ class ImageError(ValueError):
 
 
 class Step(NamedTuple):
-    """One intermediate image, for display: uint8, grayscale (H, W) or colour (H, W, 3|4)."""
+    """One intermediate image, for display: uint8, grayscale (H, W) or colour (H, W, 3|4), named by its stage."""
 
     name: str
     image: np.ndarray
@@ -229,71 +236,7 @@ def decode(data: bytes) -> tuple[Image.Image, str, list[str]]:
     return image, description, notes
 
 
-# --- the pipeline -----------------------------------------------------------------------------
-
-
-def _normalized_mode(image: Image.Image) -> Image.Image:
-    """Only four modes go on: "L", "RGB", "RGBA" (8-bit) and "F" (deep grayscale, 0-255 floats)."""
-    mode = image.mode
-    if mode.startswith("I") or mode == "F":
-        values = np.asarray(image, dtype=np.float32)
-        peak = float(values.max()) if values.size else 0.0
-        if mode.startswith("I;16") or 255 < peak <= 65535:
-            values = values / 257.0  # 16-bit: 65535 -> 255
-        elif peak > 65535:
-            values = values * (255.0 / peak)
-        elif mode == "F" and peak <= 1.0:
-            values = values * 255.0
-        return Image.fromarray(np.clip(values, 0, 255).astype(np.float32), "F")
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
-    if has_alpha:
-        return image.convert("RGBA")
-    if mode == "1":
-        return image.convert("L")
-    if mode in ("L", "RGB"):
-        return image
-    return image.convert("RGB")  # P, CMYK, YCbCr, LAB, HSV
-
-
-def _as_uint8(values: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    return np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
-
-
-def _thumbnail(pixels: np.ndarray) -> np.ndarray:
-    """A display copy no bigger than DISPLAY_SIDE; the 28x28 result is kept as is.
-
-    A box filter: antialiased like Lanczos for a shrink but ~5x cheaper, and these copies are
-    only looked at (the model input is made with Lanczos).
-    """
-    height, width = pixels.shape[:2]
-    if max(height, width) <= DISPLAY_SIDE:
-        return pixels
-    scale = DISPLAY_SIDE / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
-
-
-def _flatten_fill(gray: np.ndarray, alpha: np.ndarray, keyed: bool) -> float:
-    """The grey level to put behind transparent pixels.
-
-    A keyed-out image (a palette GIF or PNG whose black was made the transparent colour) keeps
-    its background colour under its transparent pixels: when the object stands out from it, that
-    colour was the background. An alpha channel's hidden colour means nothing (editors and emoji
-    fonts store black), so a cut-out goes on black or white, whichever it contrasts with, judged
-    from its opaque pixels.
-    """
-    weight = float(alpha.sum())
-    object_level = float((gray * alpha).sum() / weight) if weight > 0 else 255.0
-    hidden = gray[alpha < 0.02]
-    if keyed and hidden.size and float(hidden.std()) < 2.0 and abs(object_level - float(hidden.mean())) > 32:
-        return float(hidden.mean())
-    return 0.0 if object_level >= 127.5 else 255.0
-
-
-def _resize(values: np.ndarray, side: int) -> np.ndarray:
-    """Antialiased resize of a float image (Lanczos widens its kernel when shrinking)."""
-    image = Image.fromarray(values.astype(np.float32), "F")
-    return np.asarray(image.resize((side, side), Image.Resampling.LANCZOS), dtype=np.float32)
+# --- measuring: the background, the object, its shape -----------------------------------------
 
 
 def _background_model(colour: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -352,7 +295,24 @@ def _disk(radius: int) -> np.ndarray:
     return morphology.disk(radius).astype(bool)
 
 
-def _object_mask(difference: np.ndarray, noise: float, contrast: float) -> tuple[np.ndarray, dict[str, float]]:
+def _morphology_radius(shape: tuple[int, ...]) -> int:
+    """The closing (and kept margin) radius for an image of this shape: MORPHOLOGY_SHARE of its longer side."""
+    return max(1, round(max(shape) * MORPHOLOGY_SHARE))
+
+
+@dataclass(frozen=True)
+class ObjectParts:
+    """How the object's mask came out: the signs ``ImageSigns`` takes from it."""
+
+    separability: float  # Otsu's effectiveness on the difference (see _otsu_effectiveness)
+    pieces: int  # parts from PIECE_SHARE of the image up
+    kept_share: float  # share of the closed above-threshold pixels the kept parts hold
+
+
+_NO_PARTS = ObjectParts(separability=0.0, pieces=0, kept_share=0.0)
+
+
+def _object_mask(difference: np.ndarray, noise: float, contrast: float) -> tuple[np.ndarray, ObjectParts]:
     """Which pixels are the object: hysteresis on the difference from the background, Otsu's
     threshold as the strong level, then closing, filled holes and the main parts only."""
     from skimage import filters
@@ -362,17 +322,16 @@ def _object_mask(difference: np.ndarray, noise: float, contrast: float) -> tuple
     strong = max(strong, 3.0 * noise + 4.0, 0.1 * contrast)
     weak = max(3.0 * noise + 3.0, 0.2 * strong)
     above = filters.apply_hysteresis_threshold(difference, weak, strong)
-    radius = max(1, round(max(difference.shape) * MORPHOLOGY_SHARE))
-    closed = ndimage.binary_fill_holes(morphology.closing(above, _disk(radius)))
+    closed = ndimage.binary_fill_holes(morphology.closing(above, _disk(_morphology_radius(difference.shape))))
     labels, count = ndimage.label(closed)
     areas = np.bincount(labels.ravel())[1:] if count else np.zeros(0, int)
     if not count:
-        return closed, {"separability": separability, "pieces": 0, "kept_share": 0.0}
+        return closed, ObjectParts(separability=separability, pieces=0, kept_share=0.0)
     keep = np.flatnonzero(areas >= KEEP_PART_SHARE * areas.max()) + 1
     mask = np.isin(labels, keep)
     counted = int((areas >= max(4, PIECE_SHARE * difference.size)).sum())
     kept_share = float(mask.sum() / max(closed.sum(), 1))
-    return mask, {"separability": separability, "pieces": counted, "kept_share": kept_share}
+    return mask, ObjectParts(separability=separability, pieces=counted, kept_share=kept_share)
 
 
 def _otsu_effectiveness(values: np.ndarray, threshold: float) -> float:
@@ -413,69 +372,281 @@ def _shape_signs(mask: np.ndarray, difference: np.ndarray, contrast: float) -> t
     return border_touch, solidity, float(edges.mean())
 
 
+# --- pixels and display copies ----------------------------------------------------------------
+
+
+def _normalized_mode(image: Image.Image) -> Image.Image:
+    """Only four modes go on: "L", "RGB", "RGBA" (8-bit) and "F" (deep grayscale, 0-255 floats)."""
+    mode = image.mode
+    if mode.startswith("I") or mode == "F":
+        values = np.asarray(image, dtype=np.float32)
+        peak = float(values.max()) if values.size else 0.0
+        if mode.startswith("I;16") or 255 < peak <= 65535:
+            values = values / 257.0  # 16-bit: 65535 -> 255
+        elif peak > 65535:
+            values = values * (255.0 / peak)
+        elif mode == "F" and peak <= 1.0:
+            values = values * 255.0
+        return Image.fromarray(np.clip(values, 0, 255).astype(np.float32), "F")
+    has_alpha = mode in ALPHA_MODES or "transparency" in image.info
+    if has_alpha:
+        return image.convert("RGBA")
+    if mode == "1":
+        return image.convert("L")
+    if mode in ("L", "RGB"):
+        return image
+    return image.convert("RGB")  # P, CMYK, YCbCr, LAB, HSV
+
+
+def _as_uint8(values: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    return np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
+
+
+def _thumbnail(pixels: np.ndarray) -> np.ndarray:
+    """A display copy no bigger than DISPLAY_SIDE; the 28x28 result is kept as is.
+
+    A box filter: antialiased like Lanczos for a shrink but ~5x cheaper, and these copies are
+    only looked at (the model input is made with Lanczos).
+    """
+    height, width = pixels.shape[:2]
+    if max(height, width) <= DISPLAY_SIDE:
+        return pixels
+    scale = DISPLAY_SIDE / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BOX))
+
+
+def _flatten_fill(gray: np.ndarray, alpha: np.ndarray, keyed: bool) -> float:
+    """The grey level to put behind transparent pixels.
+
+    A keyed-out image (a palette GIF or PNG whose black was made the transparent colour) keeps
+    its background colour under its transparent pixels: when the object stands out from it, that
+    colour was the background. An alpha channel's hidden colour means nothing (editors and emoji
+    fonts store black), so a cut-out goes on black or white, whichever it contrasts with, judged
+    from its opaque pixels.
+    """
+    weight = float(alpha.sum())
+    object_level = float((gray * alpha).sum() / weight) if weight > 0 else 255.0
+    hidden = gray[alpha < 0.02]
+    if keyed and hidden.size and float(hidden.std()) < 2.0 and abs(object_level - float(hidden.mean())) > 32:
+        return float(hidden.mean())
+    return 0.0 if object_level >= 127.5 else 255.0
+
+
+def _resize(values: np.ndarray, side: int) -> np.ndarray:
+    """Antialiased resize of a float image (Lanczos widens its kernel when shrinking)."""
+    image = Image.fromarray(values.astype(np.float32), "F")
+    return np.asarray(image.resize((side, side), Image.Resampling.LANCZOS), dtype=np.float32)
+
+
+# --- the stages -------------------------------------------------------------------------------
+
+
+def _unset() -> np.ndarray:
+    """A ``Work`` array no stage has filled in yet."""
+    return np.zeros((0, 0), np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class Work:
+    """The image as it goes from stage to stage: each stage fills in its own fields, later ones read them."""
+
+    image: Image.Image  # the working copy: mode L, RGB, RGBA or F, at most WORKING_SIDE
+    keyed: bool  # one colour of a palette or gray image is transparent (no alpha channel of its own)
+    warnings: tuple[str, ...]  # ways the input is unlike the dataset, in the order they were found
+    colour: np.ndarray = field(default_factory=_unset)  # (H, W, 1|3) float32 0-255, flattened if transparent
+    alpha: np.ndarray | None = None  # (H, W) opacity 0-1, for an image with an alpha channel
+    fill: float | None = None  # the grey behind the transparent pixels, when they are the background
+    background: np.ndarray = field(default_factory=_unset)  # (H, W, 1|3) the image without the object
+    noise: float = 0.0  # spread of the border around the background (grey levels)
+    background_fit: float = 0.0  # share of the border the background explains
+    difference: np.ndarray = field(default_factory=_unset)  # (H, W) each pixel's colour distance from it
+    contrast: float = 0.0  # the largest difference
+    mask: np.ndarray = field(default_factory=_unset)  # (H, W) bool: the object
+    parts: ObjectParts = _NO_PARTS
+    inverted: bool = False  # the object is darker than its background
+    cropped: np.ndarray = field(default_factory=_unset)  # the object's box, 0-1
+    square: np.ndarray = field(default_factory=_unset)  # the box centred on a black square
+    result: np.ndarray = field(default_factory=_unset)  # (28, 28) float32 0-1: the model input
+
+
+class Shown(NamedTuple):
+    """What a stage shows in the strip: its picture (uint8) and what fills its title's ``{detail}``."""
+
+    image: np.ndarray
+    detail: str = ""
+
+
+Staged = tuple[Work, Shown | None]  # what a stage returns: the work with its results added, and its picture
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the pipeline: the function that does it, and the name its step has in the strip."""
+
+    title: str  # the step's name in the strip; ``{detail}`` is filled in from what the stage shows
+    run: Callable[[Work], Staged]
+
+
+def read_pixels(work: Work) -> Staged:
+    """The working image as float pixels (and its opacity); shown as it came in, at working size."""
+    image = work.image
+    if image.mode == "F":
+        colour = np.asarray(image, dtype=np.float32)[..., None]
+        return replace(work, colour=colour), Shown(_as_uint8(colour[..., 0]))
+    pixels = np.asarray(image)
+    values = pixels.astype(np.float32)
+    alpha = values[..., 3] / 255.0 if image.mode == "RGBA" else None
+    colour = values[..., None] if image.mode == "L" else values[..., :3]
+    return replace(work, colour=colour, alpha=alpha), Shown(pixels)
+
+
+def flatten_onto_background(work: Work) -> Staged:
+    """A transparent image laid on the grey it stands out from (see ``_flatten_fill``); opaque ones pass."""
+    alpha = work.alpha
+    if alpha is None or float(alpha.min()) >= 0.98:
+        return work, None
+    fill = _flatten_fill(_luma(work.colour), alpha, work.keyed)
+    colour = work.colour * alpha[..., None] + fill * (1.0 - alpha[..., None])
+    warns = work.warnings
+    if float(alpha.sum()) < 1.0:
+        warns += ("The image is fully transparent: there is nothing to see.",)
+    # A cut-out says where its background is: under the transparent pixels. Its border may be
+    # mostly object (an emoji drawn edge to edge), so the border is not asked.
+    known = float((alpha < 0.02).mean()) >= TRANSPARENT_SHARE
+    flattened = replace(work, colour=colour, warnings=warns, fill=fill if known else None)
+    return flattened, Shown(_as_uint8(_displayable(colour)), _shade(fill))
+
+
+def fit_background(work: Work) -> Staged:
+    """The image without the object: a cut-out's fill, or fitted from the border (its colour, gradient and
+    vignetting, see ``measure.background_surface``)."""
+    if work.fill is not None:
+        background, noise, background_fit = np.full_like(work.colour, work.fill), 0.0, 1.0
+        source = f"the transparent pixels, on {_shade(work.fill)}"
+    else:
+        background, noise, background_fit = _background_model(work.colour)
+        source = "from the border"
+    fitted = replace(work, background=background, noise=noise, background_fit=background_fit)
+    return fitted, Shown(_as_uint8(_displayable(background)), source)
+
+
+def remove_background(work: Work) -> Staged:
+    """How far each pixel is from the background, in any colour: a dark garment on white and a light one on
+    black both come out light on black, as in the dataset."""
+    difference = np.sqrt(((work.colour - work.background) ** 2).mean(axis=2))
+    contrast = float(difference.max())
+    removed = replace(work, difference=difference, contrast=contrast)
+    return removed, Shown(_as_uint8(difference, 255.0 / max(contrast, 1.0)))
+
+
+def mask_object(work: Work) -> Staged:
+    """Which pixels are the object (thresholds and morphology on the difference), what that says about the
+    image, and whether the object is darker than its background."""
+    difference, contrast = work.difference, work.contrast
+    warns = list(work.warnings)
+    if contrast < 1.0:
+        mask, parts = np.ones(difference.shape, bool), _NO_PARTS
+        if not any("transparent" in text for text in warns):
+            warns.append("The image is blank (one flat colour): there is nothing to classify.")
+    else:
+        mask, parts = _object_mask(difference, work.noise, contrast)
+        if not mask.any():
+            mask = difference >= contrast * 0.5
+    warns += _object_warnings(float(mask.mean()), contrast)
+    inverted = float((_luma(work.colour) - _luma(work.background))[mask].mean()) < 0 if mask.any() else False
+    found = replace(work, mask=mask, parts=parts, inverted=inverted, warnings=tuple(warns))
+    return found, Shown(_as_uint8(mask.astype(np.float32), 255))
+
+
+def crop_to_object(work: Work) -> Staged:
+    """The dataset's trim: the object and a pixel or two around it, cut to its box, its brightest pixel 1."""
+    mask, contrast = work.mask, work.contrast
+    near = ndimage.binary_dilation(mask, _disk(_morphology_radius(mask.shape))) if contrast >= 1.0 else mask
+    scaled = np.where(near, work.difference, 0.0) / max(contrast, 1e-6)
+    peak = float(scaled.max())
+    foreground = scaled > FOREGROUND_LEVEL * peak if peak > 0 else mask
+    rows = np.flatnonzero(foreground.any(axis=1))
+    cols = np.flatnonzero(foreground.any(axis=0))
+    cropped = scaled[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    if peak > 0:
+        cropped = cropped / peak
+    return replace(work, cropped=cropped), Shown(_as_uint8(cropped, 255))
+
+
+def centre_on_square(work: Work) -> Staged:
+    """The box centred on a black square (with MARGIN around it), as the dataset centred its garments."""
+    height, width = work.cropped.shape
+    pad = round(max(height, width) * MARGIN)
+    side = max(height, width) + 2 * pad
+    square = np.zeros((side, side), np.float32)
+    top, left = (side - height) // 2, (side - width) // 2
+    square[top : top + height, left : left + width] = work.cropped
+    return replace(work, square=square), Shown(_as_uint8(square, 255))
+
+
+def resize_to_input(work: Work) -> Staged:
+    """The square at 28x28 (Lanczos), its brightest pixel back to 1 as in the dataset."""
+    warns = work.warnings
+    if min(work.image.size) < IMAGE_SIDE:
+        warns += (f"The image is smaller than {IMAGE_SIDE}×{IMAGE_SIDE}: it was enlarged and may look blurry.",)
+    small = np.clip(_resize(work.square, IMAGE_SIDE), 0.0, 1.0)
+    top_value = float(small.max())
+    if top_value > 0.05:
+        small = small / top_value  # thin strokes fade when shrunk; the dataset's brightest pixel is ~255
+    result = small.astype(np.float32)
+    return replace(work, result=result, warnings=warns), Shown(_as_uint8(result, 255))
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("Original", read_pixels),
+    Stage("On {detail}", flatten_onto_background),
+    Stage("Background ({detail})", fit_background),
+    Stage("Background removed", remove_background),
+    Stage("Object found", mask_object),
+    Stage("Cropped", crop_to_object),
+    Stage("Squared", centre_on_square),
+    Stage("28×28 input", resize_to_input),
+)
+
+
 def preprocess_image(image: Image.Image, description: str = "", notes: list[str] | None = None) -> Preprocessed:
-    """A decoded Pillow image -> the model input; see the module docstring for the order."""
-    warns = list(notes or [])
-    steps: list[Step] = []
-    keyed = "transparency" in image.info and image.mode not in ("RGBA", "LA", "PA", "RGBa", "La")
+    """A decoded Pillow image -> the model input, through STAGES; each stage that acts adds its step."""
+    keyed = "transparency" in image.info and image.mode not in ALPHA_MODES
     image = _normalized_mode(image)
     _check_dimensions(*image.size)
     description = description or f"{image.width}×{image.height}, {image.mode}"
     if max(image.size) > WORKING_SIDE:
         image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    work, steps = Work(image, keyed, tuple(notes or ())), []
+    for stage in STAGES:
+        work, shown = stage.run(work)
+        if shown is not None:
+            steps.append(Step(stage.title.format(detail=shown.detail), _thumbnail(shown.image)))
+    warns = tuple(dict.fromkeys(work.warnings))
+    return Preprocessed(work.result, tuple(steps), warns, work.inverted, description, _signs(work))
 
-    if image.mode == "F":
-        colour = np.asarray(image, dtype=np.float32)[..., None]
-        steps.append(Step("Original", _thumbnail(_as_uint8(colour[..., 0]))))
-        alpha = None
-    else:
-        pixels = np.asarray(image)
-        steps.append(Step("Original", _thumbnail(pixels)))
-        values = pixels.astype(np.float32)
-        alpha = values[..., 3] / 255.0 if image.mode == "RGBA" else None
-        colour = values[..., None] if image.mode == "L" else values[..., :3]
-    # ITU-R 601 luma, the same weights as Pillow's convert("L")
-    luma_weights = np.array([0.299, 0.587, 0.114], np.float32) if colour.shape[2] == 3 else np.ones(1, np.float32)
 
-    known_background = False
-    if alpha is not None and float(alpha.min()) < 0.98:
-        fill = _flatten_fill(colour @ luma_weights, alpha, keyed)
-        colour = colour * alpha[..., None] + fill * (1.0 - alpha[..., None])
-        shade = "black" if fill < 64 else "white" if fill > 192 else "grey"
-        steps.append(Step(f"On {shade}", _thumbnail(_as_uint8(colour[..., 0] if colour.shape[2] == 1 else colour))))
-        if float(alpha.sum()) < 1.0:
-            warns.append("The image is fully transparent: there is nothing to see.")
-        # A cut-out says where its background is: under the transparent pixels. Its border may be
-        # mostly object (an emoji drawn edge to edge), so the border is not asked.
-        known_background = float((alpha < 0.02).mean()) >= TRANSPARENT_SHARE
+def _signs(work: Work) -> ImageSigns:
+    """What the finished stages say about whether the image shows one object on a plain background."""
+    border_touch, solidity, edge_density = _shape_signs(work.mask, work.difference, work.contrast)
+    return ImageSigns(
+        contrast=work.contrast,
+        noise=work.noise,
+        background_fit=work.background_fit,
+        separability=float(work.parts.separability),
+        object_fraction=float(work.mask.mean()),
+        border_touch=border_touch,
+        pieces=int(work.parts.pieces),
+        kept_share=float(work.parts.kept_share),
+        solidity=solidity,
+        edge_density=edge_density,
+    )
 
-    # 1. The background: the transparent pixels' fill, or fitted from the border (its colour,
-    # gradient and vignetting).
-    if known_background:
-        background, noise, background_fit = np.full_like(colour, fill), 0.0, 1.0
-        background_step = f"Background (the transparent pixels, on {shade})"
-    else:
-        background, noise, background_fit = _background_model(colour)
-        background_step = "Background (from the border)"
-    show = (lambda values: values[..., 0]) if colour.shape[2] == 1 else (lambda values: values)
-    steps.append(Step(background_step, _thumbnail(_as_uint8(show(background)))))
-    # 2. Flattened: how far each pixel is from the background, in any colour. A dark garment on
-    # white and a light one on black both come out light on black, as in the dataset.
-    difference = np.sqrt(((colour - background) ** 2).mean(axis=2))
-    contrast = float(difference.max())
-    steps.append(Step("Background removed", _thumbnail(_as_uint8(difference, 255.0 / max(contrast, 1.0)))))
 
-    # 3. The object: thresholds and morphology on the flattened image.
-    if contrast < 1.0:
-        mask, parts = np.ones(difference.shape, bool), {"separability": 0.0, "pieces": 0, "kept_share": 0.0}
-        if not any("transparent" in text for text in warns):
-            warns.append("The image is blank (one flat colour): there is nothing to classify.")
-    else:
-        mask, parts = _object_mask(difference, noise, contrast)
-        if not mask.any():
-            mask = difference >= contrast * 0.5
-    steps.append(Step("Object found", _thumbnail(_as_uint8(mask.astype(np.float32), 255))))
-    fraction = float(mask.mean())
+def _object_warnings(fraction: float, contrast: float) -> list[str]:
+    """What the object's size and contrast say about the image, one line each."""
+    warns = []
     if contrast >= 1.0 and fraction < NEARLY_BLANK:
         warns.append(
             f"The image is nearly blank: the object covers only {fraction:.2%} of it, so the prediction is a guess."
@@ -489,53 +660,25 @@ def preprocess_image(image: Image.Image, description: str = "", notes: list[str]
             f"Very low contrast ({contrast:.0f} of 255 grey levels between object and background): "
             "the result may be mostly noise."
         )
-    luma = colour @ luma_weights
-    background_luma = background @ luma_weights
-    inverted = float((luma - background_luma)[mask].mean()) < 0 if mask.any() else False
+    return warns
 
-    # 4. The dataset's conversion: keep the object (and a pixel or two around it), trim, square.
-    radius = max(1, round(max(mask.shape) * MORPHOLOGY_SHARE))
-    near = ndimage.binary_dilation(mask, _disk(radius)) if contrast >= 1.0 else mask
-    scaled = np.where(near, difference, 0.0) / max(contrast, 1e-6)
-    peak = float(scaled.max())
-    foreground = scaled > FOREGROUND_LEVEL * peak if peak > 0 else mask
-    rows = np.flatnonzero(foreground.any(axis=1))
-    cols = np.flatnonzero(foreground.any(axis=0))
-    cropped = scaled[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    if peak > 0:
-        cropped = cropped / peak
-    steps.append(Step("Cropped", _thumbnail(_as_uint8(cropped, 255))))
 
-    height, width = cropped.shape
-    pad = round(max(height, width) * MARGIN)
-    side = max(height, width) + 2 * pad
-    square = np.zeros((side, side), np.float32)
-    top, left = (side - height) // 2, (side - width) // 2
-    square[top : top + height, left : left + width] = cropped
-    steps.append(Step("Squared", _thumbnail(_as_uint8(square, 255))))
+def _luma(colour: np.ndarray) -> np.ndarray:
+    """(H, W, 1|3) -> (H, W) grey: ITU-R 601 luma, the same weights as Pillow's convert("L")."""
+    weights = np.array([0.299, 0.587, 0.114], np.float32) if colour.shape[2] == 3 else np.ones(1, np.float32)
+    return colour @ weights
 
-    if min(image.size) < IMAGE_SIDE:
-        warns.append(f"The image is smaller than {IMAGE_SIDE}×{IMAGE_SIDE}: it was enlarged and may look blurry.")
-    small = np.clip(_resize(square, IMAGE_SIDE), 0.0, 1.0)
-    top_value = float(small.max())
-    if top_value > 0.05:
-        small = small / top_value  # thin strokes fade when shrunk; the dataset's brightest pixel is ~255
-    result = small.astype(np.float32)
-    steps.append(Step("28×28 input", _as_uint8(result, 255)))
-    border_touch, solidity, edge_density = _shape_signs(mask, difference, contrast)
-    signs = ImageSigns(
-        contrast=contrast,
-        noise=noise,
-        background_fit=background_fit,
-        separability=float(parts["separability"]),
-        object_fraction=fraction,
-        border_touch=border_touch,
-        pieces=int(parts["pieces"]),
-        kept_share=float(parts["kept_share"]),
-        solidity=solidity,
-        edge_density=edge_density,
-    )
-    return Preprocessed(result, tuple(steps), tuple(dict.fromkeys(warns)), inverted, description, signs)
+
+def _displayable(values: np.ndarray) -> np.ndarray:
+    """(H, W, 1|3) -> what an image shows: (H, W) for gray, (H, W, 3) for colour."""
+    return values[..., 0] if values.shape[2] == 1 else values
+
+
+def _shade(fill: float) -> str:
+    return "black" if fill < 64 else "white" if fill > 192 else "grey"
+
+
+# --- entry points, one per picture source -----------------------------------------------------
 
 
 def preprocess(data: bytes) -> Preprocessed:

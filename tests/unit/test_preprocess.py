@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import re
 
@@ -92,6 +93,34 @@ def test_transparency_is_flattened_onto_the_background_that_contrasts():
         assert expected_step in names and result.inverted is inverted
         assert result.image[14, 14] > 0.9 and border(result.image)[:28].max() > 0.9  # the bar fills the height
         assert result.image[:, :5].max() < 0.05  # the sides of the square stay black
+
+
+def titled_by(stage: preprocess.Stage, name: str) -> bool:
+    """Whether a step's name is its stage's title, with the title's ``{detail}`` filled in."""
+    return re.fullmatch(re.escape(stage.title).replace(re.escape("{detail}"), ".+"), name) is not None
+
+
+def test_the_steps_strip_is_the_stages_in_order_one_step_each(garment):
+    """Every stage function is in STAGES, once; a transparent cut-out goes through all of them and shows one
+    step per stage, named by it; an opaque photo skips only the flattening."""
+    stage_functions = [
+        function
+        for _, function in inspect.getmembers(preprocess, inspect.isfunction)
+        if function.__module__ == preprocess.__name__ and function.__annotations__.get("return") == "Staged"
+    ]
+    runs = [stage.run for stage in preprocess.STAGES]
+    assert set(runs) == set(stage_functions) and len(runs) == len(stage_functions)
+
+    cut_out = np.zeros((60, 60, 4), np.uint8)
+    cut_out[10:50, 20:40, 3] = 255  # a black bar on a transparent canvas
+    names = [step.name for step in preprocess.preprocess(png(cut_out)).steps]
+    assert len(names) == len(preprocess.STAGES), names
+    for stage, name in zip(preprocess.STAGES, names, strict=True):
+        assert titled_by(stage, name), f"{stage.run.__name__} showed {name!r}, not its title {stage.title!r}"
+
+    opaque = [step.name for step in preprocess.preprocess(preprocess.render_as_photo(garment)).steps]
+    shown = [stage for stage in preprocess.STAGES if stage.run is not preprocess.flatten_onto_background]
+    assert len(opaque) == len(shown) and all(titled_by(s, name) for s, name in zip(shown, opaque, strict=True))
 
 
 def test_a_cut_out_drawn_edge_to_edge_is_separated_by_its_transparency():
