@@ -42,10 +42,10 @@ $(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-# TensorFlow.js for training in the browser: npm's own tarballs, hash-checked, served by the app (ui/browser_runtime.py).
+# TensorFlow.js for training in the browser: npm's own tarballs, hash-checked, served by the app (server/tfjs.py).
 # Without the npm registry the app still runs; the Train page then offers only the server (and says why).
-$(TFJS): ui/browser_runtime.py | $(VENV)/bin/python
-	-$(PY) -m ui.browser_runtime
+$(TFJS): server/tfjs.py core/training/browser_runtime.py | $(VENV)/bin/python
+	-$(PY) -m server.tfjs
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt requirements-ray.txt | $(VENV)/bin/python
 	$(PY) -m pip install -q -r requirements-dev.txt -r requirements-ray.txt

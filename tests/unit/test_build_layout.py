@@ -1,4 +1,4 @@
-"""Where building, measuring and testing live (ARCHITECTURE.md, "The shape"): recipes/ makes what artifacts/
+"""Where building, measuring and testing live (the README's "The code"): recipes/ makes what artifacts/
 ships and `make zoo` runs only recipes/; bench/ measures and never leans on tests/; harness/ is what both tests
 and benchmarks use to meet the app, so neither imports the other; `make bench` names every benchmark it skips.
 
