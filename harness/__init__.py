@@ -4,6 +4,7 @@
 - ``chromium``: Debian's Chromium for Playwright (never a downloaded browser) and waiting for a page's script;
 - ``memory``: a process's resident memory, and its children's, read from /proc;
 - ``classroom``: a classroom's worth of small real runs on disk.
+- ``postgres``: a throw-away PostgreSQL server (Debian's binaries) for the database run store.
 
 Why a package of its own: a benchmark importing tests/ would run pytest's fixtures' module (and break whenever
 the suite is reorganised), and tests importing bench/ would tie the suite to measuring code. Both import this

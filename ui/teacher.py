@@ -51,8 +51,8 @@ def runs_caption() -> None:
     except ValueError as error:
         kept = f"the default cap (the setting is invalid: {error})"
     st.caption(
-        f"{usage.runs} runs, {usage.total_bytes / 1e6:,.0f} MB; the store keeps {kept}: beyond it the oldest runs"
-        " are removed, never a shipped model."
+        f"{usage.runs} runs, {usage.total_bytes / 1e6:,.0f} MB, kept in {store.describe_store()}; the store keeps"
+        f" {kept}: beyond it the oldest runs are removed, never a shipped model."
     )
 
 

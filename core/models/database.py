@@ -36,6 +36,7 @@ from core.models.artifact import (
 CACHE_FOLDER = ".store-cache"  # inside the runs folder: hidden, so the folder store never lists it
 VERSION_FILE = ".version"  # in a cached run: which save of the run the files are
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable host answers within this, not after the system's minutes
+SAVE_PATIENCE_SECONDS = 60  # a save (a finished training) waits this long for a restarting server before failing
 
 metadata = sa.MetaData()
 runs_table = sa.Table(
@@ -63,6 +64,7 @@ _schema_ready: set[str] = set()
 _engines_lock = threading.Lock()
 _folder_locks: dict[Path, threading.Lock] = {}
 _known_versions: dict[Path, str] = {}  # cached folder -> the run's version at the last listing
+_listed: dict[tuple[str, Path], dict[str, tuple[str, Artifact]]] = {}  # (url, cache) -> id -> (version, Artifact)
 
 
 def driver_url(url: str) -> sa.URL:
@@ -136,7 +138,7 @@ class DatabaseStore:
     def unavailable(self, error: BaseException) -> StoreUnavailable:
         return StoreUnavailable(
             f"Runs are saved to the database at {self.where}, which does not answer ({_reason(error)}). "
-            "Nothing is being saved to a folder that would vanish: training and saving wait until it is back."
+            "Nothing is being saved to a folder that would vanish instead; runs are listed and saved again once it answers."
         )
 
     @contextmanager
@@ -180,10 +182,23 @@ class DatabaseStore:
             return Artifact(row.id, folder, False, None, f"its saved meta.json is unreadable ({error})")
 
     def artifacts(self) -> list[Artifact]:
-        """Every run, by id (meta only: no file leaves the database)."""
+        """Every run, by id. Pages list on every rerun: only (id, version) is read each time, and the meta of
+        runs this process has not seen yet (no file leaves the database)."""
+        seen = _listed.get((self.url, self.cache), {})
         with self.connection() as connection:
-            rows = connection.execute(sa.select(*_LISTED).order_by(runs_table.c.id)).all()
-        return [self._artifact(row) for row in rows]
+            versions = connection.execute(
+                sa.select(runs_table.c.id, runs_table.c.version).order_by(runs_table.c.id)
+            ).all()
+            new = [row.id for row in versions if seen.get(row.id, (None,))[0] != row.version]
+            rows = connection.execute(sa.select(*_LISTED).where(runs_table.c.id.in_(new))).all() if new else []
+        fresh = {row.id: (row.version, self._artifact(row)) for row in rows}
+        current = {}
+        for row in versions:  # a run deleted between the two reads is left out
+            if row.id in fresh or seen.get(row.id, (None,))[0] == row.version:
+                current[row.id] = fresh.get(row.id) or seen[row.id]
+                _known_versions[self.cache / row.id] = current[row.id][0]
+        _listed[(self.url, self.cache)] = current
+        return [artifact for _, artifact in current.values()]
 
     def artifact(self, model_id: str) -> Artifact | None:
         with self.connection() as connection:
@@ -216,16 +231,22 @@ class DatabaseStore:
             "total_bytes": len(meta_text.encode()) + sum(len(data) for data in files.values()),
             "meta": meta_text,
         }
-        try:
-            with self.connection(write=True) as connection:
-                connection.execute(sa.insert(runs_table), row)
-                if files:
-                    connection.execute(
-                        sa.insert(files_table),
-                        [{"run_id": model_id, "name": name, "data": data} for name, data in files.items()],
-                    )
-        except sa.exc.IntegrityError:
-            raise ArtifactError(f"A model named {model_id!r} already exists.") from None
+        rows = [{"run_id": model_id, "name": name, "data": data} for name, data in files.items()]
+        deadline, pause = time.monotonic() + SAVE_PATIENCE_SECONDS, 0.5
+        while True:
+            try:
+                with self.connection(write=True) as connection:
+                    connection.execute(sa.insert(runs_table), row)
+                    if rows:
+                        connection.execute(sa.insert(files_table), rows)
+                break
+            except sa.exc.IntegrityError:
+                raise ArtifactError(f"A model named {model_id!r} already exists.") from None
+            except StoreUnavailable:
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)  # the server restarting: the run just trained is worth waiting for
+                pause = min(pause * 2, 8.0)
         _mark(folder, version, saved_at)
 
     def replace_file(self, model_id: str, name: str, data: bytes) -> str | None:

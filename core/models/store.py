@@ -178,7 +178,7 @@ def save(model, meta: ModelMeta, root: Path | None = None, probabilities: np.nda
     database = _database(root)
     root.mkdir(parents=True, exist_ok=True)
     final = root / sanitize_name(meta.model_id)
-    if final.name in (database.ids() if database is not None else ()) or (database is None and final.exists()):
+    if database is None and final.exists():  # the database refuses a taken id itself (its primary key)
         raise ArtifactError(f"A model named {meta.model_id!r} already exists.")
     staging = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=root))
     try:

@@ -155,7 +155,8 @@ def test_the_next_call_after_a_server_restart_works(store_url, postgres, tiny_mo
     assert sorted(model_id for model_id, _ in stored_rows(store_url)) == ["after-restart", "before-restart"]
 
 
-def test_a_server_down_mid_class_is_said_and_recovered_from(store_url, postgres, tiny_model):
+def test_a_server_down_mid_class_is_said_and_recovered_from(store_url, postgres, tiny_model, monkeypatch):
+    monkeypatch.setattr(database, "SAVE_PATIENCE_SECONDS", 0)  # a save gives up at once instead of waiting
     save_copy(tiny_model, "kept")
     postgres.pg_ctl("stop")
     try:
@@ -169,6 +170,24 @@ def test_a_server_down_mid_class_is_said_and_recovered_from(store_url, postgres,
     assert [a.model_id for a in store.list_artifacts([store.runs_dir()])] == ["kept"]
 
 
+def test_a_finished_training_waits_for_a_restarting_server(store_url, postgres, tiny_model):
+    """The save of a run just trained tries again while the server is down, and lands once it is back."""
+    store.check_store()
+    postgres.pg_ctl("stop")
+    refused = threading.Event()
+    sa.event.listen(database._engine(store_url), "handle_error", lambda context: refused.set())
+    saved: list[store.Artifact] = []
+    saving = threading.Thread(target=lambda: saved.append(save_copy(tiny_model, "waited")))
+    saving.start()
+    try:
+        assert refused.wait(timeout=120), "the save never reached the stopped server"
+    finally:
+        postgres.pg_ctl("start")
+    saving.join(timeout=database.SAVE_PATIENCE_SECONDS + 60)
+    assert [artifact.model_id for artifact in saved] == ["waited"]
+    assert stored_rows(store_url) == [("waited", "")]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -176,13 +195,14 @@ def free_port() -> int:
 
 
 def test_an_unreachable_store_says_where_runs_go_and_saves_nothing_elsewhere(monkeypatch, tmp_path, tiny_model):
+    monkeypatch.setattr(database, "SAVE_PATIENCE_SECONDS", 0)
     monkeypatch.setenv(store.ENV_STORE_URL, f"postgresql://studio:secret@127.0.0.1:{free_port()}/classroom")
     monkeypatch.setenv(store.ENV_RUNS_DIR, str(tmp_path / "runs"))
     with pytest.raises(store.StoreUnavailable) as raised:
         store.check_store()
     message = str(raised.value)
     assert "Runs are saved to the database at 127.0.0.1:" in message and "/classroom, which does not answer" in message
-    assert "Nothing is being saved to a folder that would vanish" in message and "secret" not in message
+    assert "Nothing is being saved to a folder that would vanish instead" in message and "secret" not in message
     with pytest.raises(store.StoreUnavailable):
         store.list_artifacts()
     with pytest.raises(store.StoreUnavailable):
@@ -280,3 +300,30 @@ def test_a_save_killed_half_way_leaves_no_half_run(store_url, tiny_model, moment
     assert "killed" not in {artifact.model_id for artifact in store.list_artifacts()}
     save_copy(tiny_model, "killed")  # the id is free: nothing of the dead save holds it
     assert [model_id for model_id, _ in stored_rows(store_url)] == ["killed"]
+
+
+def test_the_teacher_page_lists_and_deletes_the_class_runs_in_the_database(store_url, tiny_model, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    save_copy(tiny_model, "class-run", owner="a-student")
+    monkeypatch.setenv("FASHION_STUDIO_TEACHER_SECRET", "a-long-teacher-secret")
+    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=120)
+    at.run()
+    at.session_state["teacher_unlocked"] = "a-long-teacher-secret"
+    at.switch_page("app_pages/teacher.py").run()
+    assert not at.exception, [item.value for item in at.exception]
+    assert any("kept in the database at 127.0.0.1:" in caption.value for caption in at.caption)
+    assert any(text.value.startswith("**class-run**") for text in at.markdown)
+    at.button(key="run-delete-class-run").click().run()
+    assert not at.exception and stored_rows(store_url) == []
+
+
+def test_a_run_saved_again_under_its_id_is_listed_anew(store_url, tiny_model):
+    """Listings keep the meta of runs already seen; a run deleted and saved again (a new version) is read again."""
+    save_copy(tiny_model, "again", owner="first")
+    assert [a.meta.owner for a in store.list_artifacts([store.runs_dir()])] == ["first"]
+    store.delete_run("again")
+    assert store.list_artifacts([store.runs_dir()]) == []
+    save_copy(tiny_model, "again", owner="second")
+    assert [a.meta.owner for a in store.list_artifacts([store.runs_dir()])] == ["second"]
+    assert store.find("again").meta.owner == "second"
