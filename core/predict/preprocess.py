@@ -520,7 +520,7 @@ def flatten_onto_background(work: Work) -> Staged:
 
 def fit_background(work: Work) -> Staged:
     """The image without the object: a cut-out's fill, or fitted from the border (its colour, gradient and
-    vignetting, see ``measure.background_surface``)."""
+    vignetting, see ``_background_model``)."""
     if work.fill is not None:
         background, noise, background_fit = np.full_like(work.colour, work.fill), 0.0, 1.0
         source = f"the transparent pixels, on {_shade(work.fill)}"
