@@ -1,6 +1,6 @@
-"""Write the README's model-zoo table from the shipped artifacts' meta.json.
+"""Write the model-zoo table of docs/models.md from the shipped artifacts' meta.json.
 
-.venv/bin/python -m recipes.zoo_table        # prints it and updates README.md between the markers
+.venv/bin/python -m recipes.zoo_table        # prints it and updates docs/models.md between the markers
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 
 from core.models import store, zoo
 
-README = store.REPO_ROOT / "README.md"
+PAGE = store.REPO_ROOT / "docs" / "models.md"
 MARKER = re.compile(r"<!-- zoo-table -->.*?<!-- /zoo-table -->|<!-- zoo-table -->", re.S)
 
 
@@ -38,8 +38,8 @@ def table() -> str:
 def main() -> None:
     text = table()
     print(text)
-    readme = README.read_text()
-    README.write_text(MARKER.sub(lambda _: f"<!-- zoo-table -->\n{text}\n<!-- /zoo-table -->", readme, count=1))
+    page = PAGE.read_text()
+    PAGE.write_text(MARKER.sub(lambda _: f"<!-- zoo-table -->\n{text}\n<!-- /zoo-table -->", page, count=1))
 
 
 if __name__ == "__main__":
