@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from ui.shared import identity, loaders
+from ui.shared import identity, loaders, widgets
 
 loaders.keep_keras_state()  # models and training outlive each run: see its docstring
 st.set_page_config(page_title="Fashion-MNIST Studio", page_icon="👗", layout="wide")
 identity.ensure_cookie()  # runs belong to the browser that started them
+widgets.page_style()  # the app's one style sheet, on every page
 st.navigation(
     [
         st.Page("app_pages/home.py", title="Dataset", icon="🏠", default=True),

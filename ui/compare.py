@@ -339,7 +339,7 @@ def curves_section(board: pd.DataFrame, histories: dict[str, dict[str, list[floa
     if curves.empty:
         st.info("None of these models was saved with a training history.", icon="📈")
         return
-    for column, metric in zip(st.columns(2, gap="medium"), ("accuracy", "loss"), strict=True):
+    for column, metric in zip(widgets.stacking_columns("compare-curves", 2), ("accuracy", "loss"), strict=True):
         with column:
             widgets.chart(
                 charts.model_curves(curves, metric, show_train=show_train),
@@ -399,7 +399,7 @@ def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
         "Deltas are B minus A."
     )
 
-    left, right = st.columns([2, 3], gap="large")
+    left, right = widgets.stacking_columns("compare-pair", 2)
     with left, st.container(key="compare-f1-change"):
         st.markdown("**Per-class F1 change** (B − A)")
         change = compare.f1_change(a, b)
@@ -421,7 +421,7 @@ def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
             "each cell printing the change; blue in B's favour, red in A's.",
             charts.cell_grid(cells, "change"),
             name="B minus A per cell",
-            width="content",
+            width="stretch",
         )
         st.caption(
             "Each cell prints how many more (+) or fewer (−) test images B puts there than A. Blue is in B's "

@@ -97,7 +97,7 @@ def confusion_section(model_id: str, result: ev.Evaluation, images: np.ndarray) 
     )
     cells = charts_eval.confusion_cells(result.confusion)
     chart = charts_eval.confusion_heatmap(cells, normalized=mode == "Row-normalized")
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = widgets.stacking_columns("evaluate-confusion", 2)  # the cell's images beside, or under it
     with left:
         widgets.chart(
             chart,

@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.models import export, settings, store, zoo
 from core.training import browser, browser_runtime, estimate, jobs
-from ui.shared import identity, live, widgets
+from ui.shared import identity, live
 
 RUN_PARAM = "run"  # the run's own link: ?run=<job id> (122 random bits)
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -187,9 +187,7 @@ def settings_form(spec: zoo.ModelSpec, job: jobs.TrainingJob | None) -> tuple[zo
     """Every setting of a run. Idle: bound to the URL. While this browser's run waits or trains: that run's own
     settings, read-only (unbound, so the learner's link keeps their own)."""
     busy = job is not None and not job.finished
-    values = _state_of(job.hp, job.model_name) if busy else _defaults_state(spec)
-    if busy:
-        widgets.readable_when_disabled()
+    values = _state_of(job.hp, job.model_name) if busy else _defaults_state(spec)  # readable: widgets.PAGE_CSS
 
     def how(key: str, note: str | None = None) -> dict:
         bound = {"key": f"{key}-running", "disabled": True} if busy else {"key": key, "bind": "query-params"}

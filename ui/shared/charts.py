@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
@@ -136,6 +137,41 @@ def curves_description(curve: pd.DataFrame) -> str:
     return f"{text}. After epoch {int(finished['epoch'].max())}: validation accuracy {accuracy}, loss {loss}."
 
 
+# Whole epochs on the axis (a run's curve is a handful of epochs: ticks at 0.4, 0.8 said nothing).
+EPOCH_AXIS = alt.Axis(format="d", tickMinStep=1)
+# A loss curve switches itself to a log scale once its values span more than this factor: one exploding run
+# (a loss of 1,600) otherwise flattens every other line to zero.
+LOG_LOSS_SPREAD = 100.0
+# A container-wide chart's height is all of it, legend included: PANEL_HEIGHT pixels for the lines, their axes and
+# title, and LEGEND_ROW more per entry of the legend under them.
+PANEL_HEIGHT = 320
+LEGEND_ROW = 20
+
+
+@dataclass(frozen=True)
+class Panels:
+    """Charts meant side by side, each as wide as its share of the column; ``widgets.chart`` puts them in a row
+    that stacks them once the column is too narrow for two. (Vega-Lite's container width works for one view or a
+    layer, never for a concatenation, whose fixed width ran off a phone's screen.)"""
+
+    charts: tuple[alt.TopLevelMixin, ...]
+    titles: tuple[str, ...]
+
+
+def spread_needs_log(values: pd.Series) -> bool:
+    """True when the positive values span more than LOG_LOSS_SPREAD: a linear axis would flatten the small ones."""
+    positive = values[values > 0]
+    return not positive.empty and float(positive.max()) / float(positive.min()) > LOG_LOSS_SPREAD
+
+
+def _metric_rows(curves: pd.DataFrame, metric: str, log_loss: bool) -> tuple[pd.DataFrame, bool]:
+    """The finite rows of one metric, and whether the loss is drawn on a log scale: when asked, or by itself
+    when the losses span more than LOG_LOSS_SPREAD (a log axis then drops the non-positive values)."""
+    rows = curves[(curves["metric"] == metric) & curves["value"].map(np.isfinite)]
+    log = metric == "loss" and (log_loss or spread_needs_log(rows["value"]))
+    return (rows[rows["value"] > 0] if log else rows), log
+
+
 def _metric_y(metric: str, log_loss: bool, full_accuracy: bool) -> alt.Y:
     """Loss on a log scale if asked (a first loss of 85,000 no longer flattens the rest); accuracy 0-100% if asked
     (so noise at chance level does not look like swings)."""
@@ -146,21 +182,44 @@ def _metric_y(metric: str, log_loss: bool, full_accuracy: bool) -> alt.Y:
     return alt.Y("value:Q", title="accuracy", scale=scale, axis=alt.Axis(format="%"))
 
 
-def training_curves(curve: pd.DataFrame, *, log_loss: bool = False, full_accuracy: bool = False) -> alt.Chart:
+def _panel_title(metric: str, automatic_log: bool) -> alt.TitleParams:
+    """The panel's title; under it, why its loss is on a log scale nobody asked for."""
+    subtitle = "log scale: the losses differ over 100-fold" if automatic_log else ""
+    return alt.TitleParams(metric, subtitle=subtitle, anchor="start")
+
+
+def _epoch_x() -> alt.X:
+    return alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=0), axis=EPOCH_AXIS)
+
+
+def _bottom_legend(**options) -> alt.Legend:
+    """A legend under the lines, one entry a row, drawn as line samples: beside the lines it took a narrow panel's
+    width, or sat off a phone's screen; in one row it outgrew a narrow panel."""
+    return alt.Legend(
+        orient="bottom", direction="vertical", labelLimit=240, symbolType="stroke", symbolStrokeWidth=2, **options
+    )
+
+
+def _dash_legend() -> alt.Legend:
+    """Which dash is which split, its samples in opaque ink: the dash channel has no colour of its own, and over
+    a line chart with points Vega-Lite drew them invisible."""
+    return _bottom_legend(symbolStrokeColor=INK, symbolFillColor=INK, symbolOpacity=1)
+
+
+def training_curves(curve: pd.DataFrame, *, log_loss: bool = False, full_accuracy: bool = False) -> Panels:
     """Loss and accuracy against epoch, train vs validation, side by side. Columns: epoch, metric, split, value."""
     color = alt.Color(
         "split:N",
         title=None,
         scale=alt.Scale(domain=["train (running)", "train", "validation"], range=["#b5c7e6", "#1f5fbf", "#e4572e"]),
+        legend=_bottom_legend(),
     )
     panels = []
     for metric in ("loss", "accuracy"):
-        rows = curve[(curve["metric"] == metric) & curve["value"].map(np.isfinite)]
-        if metric == "loss" and log_loss:
-            rows = rows[rows["value"] > 0]
+        rows, log = _metric_rows(curve, metric, log_loss)
         base = alt.Chart(rows).encode(
-            x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=0)),
-            y=_metric_y(metric, log_loss, full_accuracy),
+            x=_epoch_x(),
+            y=_metric_y(metric, log, full_accuracy),
             color=color,
             tooltip=["split", alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")],
         )
@@ -170,32 +229,39 @@ def training_curves(curve: pd.DataFrame, *, log_loss: bool = False, full_accurac
         running = base.mark_line(strokeWidth=1.5, strokeDash=[4, 2]).transform_filter(
             "datum.split == 'train (running)'"
         )
-        panels.append(alt.layer(running, lines).properties(height=230, width=300, title=metric))
-    return alt.hconcat(*panels).resolve_scale(color="shared")
+        height = PANEL_HEIGHT + LEGEND_ROW * 3  # the three splits
+        title = _panel_title(metric, log and not log_loss)
+        panels.append(alt.layer(running, lines).properties(height=height, width="container", title=title))
+    return Panels(tuple(panels), ("loss", "accuracy"))
 
 
-def lesson_curves(curves: pd.DataFrame, *, log_loss: bool = False, full_accuracy: bool = False) -> alt.Chart:
+def lesson_curves(curves: pd.DataFrame, *, log_loss: bool = False, full_accuracy: bool = False) -> Panels:
     """Every run of a lesson overlaid: validation solid, training dashed. Columns: run, epoch, metric, split, value."""
     panels = []
     for metric in ("loss", "accuracy"):
-        rows = curves[(curves["metric"] == metric) & curves["value"].map(np.isfinite)]
-        if metric == "loss" and log_loss:
-            rows = rows[rows["value"] > 0]
+        rows, log = _metric_rows(curves, metric, log_loss)
         panels.append(
             alt.Chart(rows)
             .mark_line(point=True)
             .encode(
-                x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=0)),
-                y=_metric_y(metric, log_loss, full_accuracy),
-                color=alt.Color("run:N", title="run", sort=None),
+                x=_epoch_x(),
+                y=_metric_y(metric, log, full_accuracy),
+                color=alt.Color("run:N", title="run", sort=None, legend=_bottom_legend()),
                 strokeDash=alt.StrokeDash(
-                    "split:N", title=None, scale=alt.Scale(domain=["validation", "train"], range=[[1, 0], [5, 3]])
+                    "split:N",
+                    title=None,
+                    scale=alt.Scale(domain=["validation", "train"], range=[[1, 0], [5, 3]]),
+                    legend=_dash_legend(),
                 ),
                 tooltip=["run", "split", "epoch", alt.Tooltip("value:Q", format=".4f")],
             )
-            .properties(height=260, width=380, title=metric)
+            .properties(
+                height=PANEL_HEIGHT + LEGEND_ROW * curves["run"].nunique(),
+                width="container",
+                title=_panel_title(metric, log and not log_loss),
+            )
         )
-    return alt.hconcat(*panels).resolve_scale(color="shared", strokeDash="shared")
+    return Panels(tuple(panels), ("loss", "accuracy"))
 
 
 def top_k_bars(scores: pd.DataFrame, highlight: str | None = None) -> alt.Chart:
@@ -317,7 +383,10 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
             y=y,
             x=alt.X("accuracy:Q", scale=x_scale, title="test accuracy", axis=alt.Axis(format="%", tickCount=6)),
             x2="floor:Q",
-            color=alt.Color("origin:N", scale=ORIGIN_COLORS, title=None, legend=alt.Legend(orient="bottom")),
+            # both legends under the bars, one entry a row: side by side in rows they ran off a phone's screen
+            color=alt.Color(
+                "origin:N", scale=ORIGIN_COLORS, title=None, legend=alt.Legend(orient="bottom", direction="vertical")
+            ),
             tooltip=[
                 "model",
                 "origin",
@@ -343,7 +412,7 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
                 "source_figure:N",
                 scale=alt.Scale(domain=["published", "target"], range=["#1b1f24", "#7b3fa0"]),
                 title=None,
-                legend=alt.Legend(orient="bottom"),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
             ),
             tooltip=[
                 "model",
@@ -372,26 +441,28 @@ def model_curves(curves: pd.DataFrame, metric: str, *, show_train: bool = False)
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=30, filled=True), strokeWidth=2)
         .encode(
-            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=alt.X("epoch:Q", title="epoch", axis=EPOCH_AXIS),
             y=alt.Y("value:Q", title=f"{metric}", scale=alt.Scale(zero=False)),
             color=alt.Color(
                 "model:N",
                 title=None,
                 scale=alt.Scale(scheme="tableau10"),  # distinct hues: the theme's default has look-alike blues
-                legend=alt.Legend(orient="bottom", columns=2, labelLimit=200),
+                legend=_bottom_legend(),
             ),
             strokeDash=alt.StrokeDash(
                 "split:N",
                 title=None,
                 scale=alt.Scale(domain=["validation", "train"], range=[[1, 0], [5, 3]]),
-                legend=alt.Legend(orient="bottom") if show_train else None,
+                legend=_dash_legend() if show_train else None,
             ),
             detail="split:N",
             tooltip=["model", "split", "epoch", alt.Tooltip("value:Q", format=".4f", title=metric)],
         )
-        # With a container width the height is the whole chart's, legend included: leave the lines room.
+        # With a container width the height is the whole chart's, legend included: the lines keep PANEL_HEIGHT.
         .properties(
-            height=380, width="container", title=f"{'Training and validation' if show_train else 'Validation'} {metric}"
+            height=PANEL_HEIGHT + LEGEND_ROW * (frame["model"].nunique() + (3 if show_train else 0)),
+            width="container",
+            title=f"{'Training and validation' if show_train else 'Validation'} {metric}",
         )
     )
 
@@ -480,4 +551,5 @@ def confusion_difference_heatmap(cells: pd.DataFrame, name_a: str, name_b: str) 
         )
     )
     text = base.mark_text(fontSize=11).encode(text="label:N", color=ink())
-    return alt.layer(rects, text).resolve_scale(color="independent").properties(width=500, height=470)
+    # As wide as its column (a fixed 500 px ran off a phone); the rows stay tall enough for their numbers.
+    return alt.layer(rects, text).resolve_scale(color="independent").properties(width="container", height=470)

@@ -11,7 +11,6 @@ from core.understand import evaluation as ev
 from ui.shared.charts import blend, cell_grid, confusion_axes, ink, text_on
 
 CELL_SELECTION = "cell"  # the point-selection parameter the page reads back
-CONFUSION_WIDTH = 480  # pixels, axes included; the page stretches the width to fit its column
 CONFUSION_HEIGHT = 470
 CONFUSION_COLORS = ("#f3f7fc", "#0b3d91")  # lightest to darkest; each number's ink is picked for its cell
 
@@ -95,7 +94,7 @@ def confusion_heatmap(cells: pd.DataFrame, *, normalized: bool, class_names: tup
     return (
         alt.layer(rects, text)
         .resolve_scale(color="independent")
-        .properties(width=CONFUSION_WIDTH, height=CONFUSION_HEIGHT)
+        .properties(width="container", height=CONFUSION_HEIGHT)  # as wide as its column, whatever the screen
     )
 
 

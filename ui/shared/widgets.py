@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -47,33 +49,73 @@ def chart(figure, description: str, numbers: pd.DataFrame | None, *, name: str =
     """A chart with its text alternative: ``description`` for screen readers (its accessible name) and, on request,
     ``numbers``, the figures it draws as a table (None where the page already shows them beside it).
 
-    ``figure`` is an Altair chart or a Vega-Lite dict; ``options`` go to st.altair_chart / st.vega_lite_chart
-    (width, key, on_select, ...). Returns what they return (the selection, for a chart with one).
+    ``figure`` is an Altair chart, a Vega-Lite dict or ``charts.Panels`` (a row of charts that stacks on a narrow
+    screen); ``options`` go to st.altair_chart / st.vega_lite_chart (width, key, on_select, ...). Returns what they
+    return (the selection, for a chart with one; None for panels).
     """
-    figure = charts.described(figure, description)
-    shown = st.vega_lite_chart(figure, **options) if isinstance(figure, dict) else st.altair_chart(figure, **options)
+    if isinstance(figure, charts.Panels):
+        shown = _panels(figure, description, name)
+    else:
+        figure = charts.described(figure, description)
+        draw = st.vega_lite_chart if isinstance(figure, dict) else st.altair_chart
+        shown = draw(figure, **options)
     if numbers is not None:
         with st.expander(f"🔢 Show the numbers{f': {name}' if name else ''}"):
             st.table(numbers)
     return shown
 
 
+def _panels(panels: charts.Panels, description: str, name: str) -> None:
+    """Each panel as wide as its share of a wrapping row; under PANEL_MIN_WIDTH each (PAGE_CSS) the row stacks.
+    The row's key stays the same while a live chart redraws (its description changes every epoch)."""
+    with st.container(horizontal=True, gap="medium", key=f"{PANELS_KEY}-{_digest(name + ' '.join(panels.titles))}"):
+        for panel, title in zip(panels.charts, panels.titles, strict=True):
+            st.altair_chart(charts.described(panel, f"{description} This panel: {title}."), width="stretch")
+
+
+def _digest(text: str) -> str:
+    """A short stable key part for ``text`` (a page can hold several rows of panels)."""
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+PANELS_KEY = "panels"  # a row of chart panels (``chart``)
+STACKS_KEY = "stacks"  # a column of ``stacking_columns``
+FIXED_KEY = "fixed"  # its fixed-width first column
+STACK_MIN_WIDTH = "20rem"  # a panel or stacking column narrower than this goes under its neighbour
+
 # Streamlit fades a disabled widget's text to 40% of the text colour: 2.7:1 on white. WCAG exempts inactive
 # controls, but a running run's settings (Train) are there to be read: this darker grey is 8.6:1 and still
 # reads as "not editable". Scoped to element containers holding a disabled control (Chromium's :has).
 _DISABLED_TEXT = "#4a4d52"
-_READABLE_WHEN_DISABLED = f"""<style>
+# The app's one style sheet, sent by ``page_style`` on every page:
+# - disabled controls keep readable text (above);
+# - chart panels and stacking columns go under each other once narrower than STACK_MIN_WIDTH (Streamlit
+#   stacks st.columns only on a screen under 640 px; a tablet's open sidebar left a canvas column of 163 px).
+PAGE_CSS = f"""<style>
 [data-testid="stElementContainer"]:has(:disabled, [aria-disabled="true"])
   :is([data-testid="stWidgetLabel"] p, input, [data-baseweb="select"] div, [data-testid^="stSlider"] div) {{
     color: {_DISABLED_TEXT} !important;
     -webkit-text-fill-color: {_DISABLED_TEXT} !important;
 }}
+[class*="st-key-{PANELS_KEY}-"] > [data-testid="stElementContainer"],
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-{STACKS_KEY}-"]) {{ min-width: min({STACK_MIN_WIDTH}, 100%); }}
+[class*="st-key-{FIXED_KEY}-"] {{ max-width: 100%; }}
 </style>"""
 
 
-def readable_when_disabled() -> None:
-    """Disabled widgets on this page keep readable text (see _READABLE_WHEN_DISABLED)."""
-    st.html(_READABLE_WHEN_DISABLED)
+def page_style() -> None:
+    """The app's style sheet (PAGE_CSS) on this page: called once per run, before the navigation."""
+    st.html(PAGE_CSS)
+
+
+def stacking_columns(key: str, count: int, *, first_width: int | None = None) -> list:
+    """Columns that share a row while each has STACK_MIN_WIDTH, and go under each other when not, whatever the
+    screen's width (st.columns stack only on a screen under 640 px). ``first_width``: the first column is exactly
+    that many pixels (a canvas's column: no stroke lands in a hidden part). Written into in any order, as columns."""
+    row = st.container(horizontal=True, gap="large", key=f"{key}-row")
+    first = row.container(width=first_width, key=f"{FIXED_KEY}-{key}") if first_width else None
+    rest = [row.container(key=f"{STACKS_KEY}-{key}-{index}") for index in range(count - (first is not None))]
+    return [first, *rest] if first is not None else rest
 
 
 def needs_pointer(alternatives: str) -> None:
