@@ -17,9 +17,11 @@ stamp = models.require_model(artifact)
 model = loaders.model(artifact.model_id, stamp)
 parts = inside.anatomy(artifact.model_id, stamp)
 
+CANVAS, CHOOSER = 224, 264  # pixels: the canvas is drawn at the size it shows, so strokes land under the finger
 one_image, the_map = st.tabs(["🖼️ One image, layer by layer", "🗺️ Embedding map"])
 with one_image:
-    chooser, why = st.columns([2, 3], gap="large")
+    # room for the canvas and the test image's number; the explanation beside it, or under it where the row is narrow
+    chooser, why = widgets.stacking_columns("inside", 2, first_width=CHOOSER)
     with chooser:
         source = inside.pick_source()
         if source == inside.DRAW:
@@ -31,8 +33,8 @@ with one_image:
                 stroke_width=22,
                 stroke_color="#ffffff",
                 background_color="#000000",
-                height=224,
-                width=224,
+                height=CANVAS,
+                width=CANVAS,
                 drawing_mode="freedraw",
                 update_streamlit=True,
                 return_image_data=True,

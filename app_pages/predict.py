@@ -23,7 +23,9 @@ if predictor is None:
     st.page_link("app_pages/train.py", label="Train a model", icon="🏋️")
     st.stop()
 
-source, results = st.columns([2, 3], gap="large")
+CANVAS = 280  # pixels: drawn at the size it shows, so a stroke lands under the finger
+# the canvas's column exactly as wide as it; the results beside it, or under it where the row is too narrow
+source, results = widgets.stacking_columns("predict", 2, first_width=CANVAS)
 prepared, true_label = None, None
 with source:
     chosen = widgets.pick_source(predict.SOURCE_KEY, [widgets.DRAW, widgets.UPLOAD, widgets.TEST_IMAGE])
@@ -42,8 +44,8 @@ with source:
             stroke_width=stroke_width,
             stroke_color="#ffffff" if on_black else "#000000",
             background_color="#000000" if on_black else "#ffffff",
-            height=280,
-            width=280,
+            height=CANVAS,
+            width=CANVAS,
             drawing_mode="freedraw",
             update_streamlit=True,
             return_image_data=True,
