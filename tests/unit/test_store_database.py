@@ -208,9 +208,15 @@ def test_an_unreachable_store_says_where_runs_go_and_saves_nothing_elsewhere(mon
     with pytest.raises(store.StoreUnavailable):
         save_copy(tiny_model, "nowhere")
     assert plain_folder_runs() == []
+
+
+@pytest.mark.slow  # a CLI subprocess
+def test_the_cli_says_where_runs_go_when_the_store_is_unreachable(monkeypatch, tmp_path):
+    monkeypatch.setenv(store.ENV_STORE_URL, f"postgresql://studio@127.0.0.1:{free_port()}/classroom")
+    monkeypatch.setenv(store.ENV_RUNS_DIR, str(tmp_path / "runs"))
     done = run_cli("runs")
     assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith("error: Runs are saved to")
-    assert "Traceback" not in done.stderr
+    assert "/classroom, which does not answer" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_bad_url_is_refused_not_ignored(monkeypatch):
@@ -243,6 +249,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow  # CLI subprocesses
 def test_a_fresh_process_lists_a_run_saved_by_another(store_url, tiny_model, tmp_path):
     save_copy(tiny_model, "from-another-process")
     fresh = {store.ENV_RUNS_DIR: str(tmp_path / "fresh-clone-runs")}
@@ -280,6 +287,7 @@ store.save(store.load_model(artifact), dataclasses.replace(artifact.meta, model_
 """
 
 
+@pytest.mark.slow  # a subprocess importing TensorFlow to save
 @pytest.mark.parametrize("moment", ["files", "transaction"])
 def test_a_save_killed_half_way_leaves_no_half_run(store_url, tiny_model, moment):
     store.check_store()  # the tables exist before the child starts
