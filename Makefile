@@ -7,7 +7,7 @@ PORT ?= 8501
 TFJS := vendor/tfjs-4.22.0/tf.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run dev test setup setup-test system-packages test-system-packages lint format zoo bench load embeddings label-issues clean
+.PHONY: run dev test test-quick setup setup-test system-packages test-system-packages lint format zoo bench load embeddings label-issues clean
 
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT)
@@ -18,6 +18,11 @@ dev: setup
 
 test: setup-test
 	$(PY) -m pytest
+
+# While editing: the unit tests, every page through AppTest and the lint, without the browser, Ray or anything
+# marked slow (markers in pyproject.toml): a few minutes on 2 cores. `make test` runs everything.
+test-quick: setup-test
+	$(PY) -m pytest tests/unit tests/app tests/test_lint.py -m "not e2e and not slow and not ray"
 
 setup: system-packages $(VENV)/.runtime-installed $(TFJS)
 setup-test: test-system-packages $(VENV)/.dev-installed $(TFJS)

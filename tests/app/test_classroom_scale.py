@@ -14,6 +14,8 @@ from tests.conftest import REPO_ROOT
 from ui import compare, predict
 from ui.shared import identity, loaders
 
+pytestmark = pytest.mark.slow  # 100 runs on disk, the class's all loaded
+
 BROWSER = "fedcba9876543210fedcba9876543210"
 RUNS = 100
 MY_RUNS = 3  # of the 100: this browser is one of the 34 owners below

@@ -2,7 +2,11 @@
 
 import time
 
+import pytest
+
 from core.training import lessons
+
+pytestmark = pytest.mark.slow  # a whole lesson trained (four runs)
 
 
 def test_why_normalize_runs_end_to_end_side_by_side(app, runs_dir):

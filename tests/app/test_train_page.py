@@ -191,6 +191,7 @@ def test_a_chance_level_run_explains_itself_instead_of_celebrating(app, runs_dir
     assert store.find("raw-sgd", [runs_dir]).meta.test_accuracy < 0.15
 
 
+@pytest.mark.slow  # the Studio CNN's speed is probed: its first choice on a fresh runs folder
 def test_where_it_trains_says_why_a_run_stays_on_the_server(app, monkeypatch):
     at = app.switch_page("app_pages/train.py").run()
     at.selectbox[0].set_value(zoo.get_spec("studio_cnn").name).run()  # its shifts and erasing: not in TensorFlow.js

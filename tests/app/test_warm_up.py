@@ -12,6 +12,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+# a fresh interpreter: TensorFlow imported, every shipped model loaded and traced, the first architecture probed
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent(

@@ -9,7 +9,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.slow  # each case a fresh Python process that imports TensorFlow and trains
 
 WITHOUT_RAY = """
 import json, sys

@@ -27,6 +27,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow  # real CLI subprocesses, each importing TensorFlow
 def test_list_prints_every_architecture():
     result = run_cli("list")
     assert result.returncode == 0
@@ -34,6 +35,7 @@ def test_list_prints_every_architecture():
     assert keys == list(zoo.ZOO)
 
 
+@pytest.mark.slow
 def test_train_prints_progress_and_a_final_json_line(tmp_path):
     result = run_cli(
         "train", "--arch", "mlp_128", "--epochs", "2", "--subset", "1000", "--seed", "3", "--name", "cli run",
@@ -48,6 +50,7 @@ def test_train_prints_progress_and_a_final_json_line(tmp_path):
     assert saved.meta.test_accuracy == summary["test_accuracy"] and saved.meta.hyperparameters["seed"] == 3
 
 
+@pytest.mark.slow
 def test_bad_arguments_give_one_line_errors(tmp_path):
     for args, message in (
         (("train", "--arch", "resnet"), "unknown architecture 'resnet'"),
@@ -64,6 +67,7 @@ def test_bad_arguments_give_one_line_errors(tmp_path):
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_missing_dataset_is_one_line_with_the_fix(tmp_path):
     env = {
         data.ENV_DIR: str(tmp_path),
@@ -79,6 +83,7 @@ def test_missing_dataset_is_one_line_with_the_fix(tmp_path):
         assert last.startswith("error: Fashion-MNIST not found") and "apt-get install dataset-fashion-mnist" in last
 
 
+@pytest.mark.slow
 def test_train_takes_every_train_page_setting_and_warns_at_chance_level(tmp_path):
     result = run_cli(
         "train", "--arch", "mlp_128", "--epochs", "1", "--batch-size", "64", "--optimizer", "sgd",
@@ -100,6 +105,7 @@ def test_train_takes_every_train_page_setting_and_warns_at_chance_level(tmp_path
     assert any("chance level" in warning for warning in summary["warnings"])
 
 
+@pytest.mark.slow
 def test_code_prints_the_script_for_the_same_settings():
     result = run_cli(
         "code", "--arch", "cnn_quick", "--epochs", "2", "--subset", "5000", "--no-normalize", "--seed", "8"
@@ -113,6 +119,7 @@ def test_code_prints_the_script_for_the_same_settings():
     compile(result.stdout, "exported.py", "exec")
 
 
+@pytest.mark.slow
 def test_bad_settings_get_one_line_errors():
     result = run_cli("code", "--arch", "mlp_128", "--validation-split", "0.9")
     last_line = result.stderr.strip().splitlines()[-1]  # TensorFlow's own start-up lines come first
@@ -134,6 +141,7 @@ def test_augmentation_is_the_architectures_own_unless_switched_on_or_off():
     assert augment("--augment") is True
 
 
+@pytest.mark.slow
 def test_runs_lists_every_saved_model_its_id_first(tiny_model, tmp_path):
     runs = tmp_path / "runs"
     shutil.copytree(tiny_model.path, runs / "copied-run")
@@ -152,6 +160,7 @@ def test_runs_lists_every_saved_model_its_id_first(tiny_model, tmp_path):
     assert f"runs are kept in the folder {runs}" in result.stderr
 
 
+@pytest.mark.slow
 def test_predict_and_evaluate_reach_a_run_in_the_database_store(store_url, tiny_model, tmp_path, dataset):
     """Saved from here into the store; used by fresh processes with the URL and an empty runs folder."""
     from PIL import Image

@@ -322,6 +322,7 @@ def _cli(*args: str, runs_dir) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a real CLI subprocess, importing TensorFlow
 def test_cli_prints_the_report_as_json(tiny_model, runs_dir):
     done = _cli("evaluate", tiny_model.model_id, runs_dir=runs_dir)
     assert done.returncode == 0, done.stderr
@@ -331,6 +332,7 @@ def test_cli_prints_the_report_as_json(tiny_model, runs_dir):
     assert len(report["per_class"]) == 10
 
 
+@pytest.mark.slow
 def test_cli_fails_cleanly(tiny_model, tmp_path):
     truncated = tmp_path / "truncated"
     shutil.copytree(tiny_model.path, truncated)

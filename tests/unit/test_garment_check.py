@@ -72,6 +72,7 @@ def test_the_threshold_lets_the_asked_share_through():
     assert (scores >= threshold).mean() == pytest.approx(0.9, abs=0.002)
 
 
+@pytest.mark.slow  # the shipped check on the 10,000 test images
 def test_fashion_mnist_test_images_pass_the_shipped_check(check, dataset):
     # never trained on, never calibrated on: the test set
     scores = check.scores(dataset.x_test[:5000])

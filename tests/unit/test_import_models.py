@@ -130,6 +130,7 @@ def trained(dataset, tmp_path_factory) -> dict[str, tuple[Path, float]]:
     return found
 
 
+@pytest.mark.slow  # six notebook models trained and saved twice (the trained fixture)
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_notebook_model_imports_with_the_accuracy_plain_keras_measures(trained, dataset, tmp_path, name, suffix):
@@ -152,6 +153,7 @@ def test_a_notebook_model_imports_with_the_accuracy_plain_keras_measures(trained
     np.testing.assert_allclose(probabilities, store.load_probabilities(artifact)[:50], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_inside_sees_an_imported_notebooks_layers(trained, dataset, tmp_path):
     from core.understand import inspection
 
@@ -256,6 +258,7 @@ def test_models_that_do_not_fit_fashion_mnist_or_this_server_are_refused(refused
     )
 
 
+@pytest.mark.slow
 def test_the_cli_imports_a_model_and_refuses_in_one_line(trained, tmp_path, capsys):
     folder, keras_accuracy = trained["004"]
     code = cli.main(["import", str(folder / "notebook-004.h5"), "--name", "nb-004", "--out", str(tmp_path)])

@@ -244,6 +244,7 @@ def run_cli(*args: str, runs_dir) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a real CLI subprocess, importing TensorFlow
 def test_cli_prints_json_for_a_good_image(tiny_model, runs_dir, tmp_path, dataset):
     image = tmp_path / "sneaker.png"
     image.write_bytes(preprocess.render_as_photo(dataset.x_test[0], image_format="PNG"))
@@ -255,6 +256,7 @@ def test_cli_prints_json_for_a_good_image(tiny_model, runs_dir, tmp_path, datase
     assert all(len(entry["top_k"]) == 2 for entry in result["predictions"])
 
 
+@pytest.mark.slow
 def test_cli_json_says_in_words_when_the_picture_is_no_garment(tiny_model, runs_dir, tmp_path):
     """A checkerboard through the real CLI: `warnings` says why, and what the models can tell."""
     from core.predict import photo_set
@@ -271,6 +273,7 @@ def test_cli_json_says_in_words_when_the_picture_is_no_garment(tiny_model, runs_
     assert result["predictions"][0]["top_k"]  # still answered
 
 
+@pytest.mark.slow
 def test_cli_answers_several_files_one_json_line_each(tiny_model, runs_dir, tmp_path, dataset):
     """A garment, no garment and a broken file in one call: one line each, the lead answer or null, exit 2."""
     from core.predict import photo_set
@@ -293,6 +296,7 @@ def test_cli_answers_several_files_one_json_line_each(tiny_model, runs_dir, tmp_
     assert third["image"] == str(broken) and "holds text, not an image" in third["error"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "args", "message"),
     [

@@ -122,6 +122,7 @@ def test_embedding_is_computed_once_then_cached(dataset, tmp_path):
     assert second.source == "cache" and np.array_equal(second.points, first.points)
 
 
+@pytest.mark.slow  # a real CLI subprocess, importing TensorFlow
 @pytest.mark.parametrize("model_id", ["studio_cnn", "mlp_128"])
 def test_shipped_embedding_csv_has_every_test_image_and_neighbours_share_a_class(dataset, tmp_path, model_id):
     assert (store.find(model_id).path / ins.EMBEDDING_FILE).is_file(), "shipped embeddings: make embeddings"
@@ -140,6 +141,7 @@ def test_shipped_embedding_csv_has_every_test_image_and_neighbours_share_a_class
     assert agreement > 0.7, f"{model_id}: {agreement:.3f}"
 
 
+@pytest.mark.slow
 def test_embed_cli_refuses_bad_input(tmp_path):
     for args, message in (
         (("embed", "no_such_model", "--out", str(tmp_path / "a.csv")), "No model called 'no_such_model'"),

@@ -66,6 +66,7 @@ def test_the_reading_names_the_best_and_worst_and_chance_level():
     assert "no dropout: training 99.0% vs validation 80.0% (gap 19.0 points)" in gap
 
 
+@pytest.mark.slow  # a lesson's runs and two more trained through the queue
 def test_a_lessons_runs_queue_together_and_the_class_is_served_in_turn(dataset, tmp_path):
     queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()

@@ -74,6 +74,7 @@ def test_a_colour_photo_comes_out_on_black_with_the_full_range(dataset):
     assert names[:4] == ["Original", "Background (from the border)", "Background removed", "Object found"]
 
 
+@pytest.mark.slow  # the shipped models on hundreds of restyled photos
 def test_best_model_reads_colour_photos_nearly_as_well_as_test_images(dataset, chosen, predictor, best_id):
     """Issue 16: top-1 on our colour photo set >= 90% of top-1 on the same garments as 28x28 images."""
     column = predictor.model_ids.index(best_id)
@@ -101,6 +102,7 @@ def shipped_check() -> garment_check.GarmentCheck:
     return check
 
 
+@pytest.mark.slow
 def test_garment_photos_of_every_style_are_rarely_flagged(dataset, chosen, predictor):
     photos = photo_set.garment_photos(dataset.x_test, dataset.y_test, chosen, style="mixed", seed=SEED + 10)
     assert {p.kind for p in photos} == set(photo_set.STYLES)
@@ -109,6 +111,7 @@ def test_garment_photos_of_every_style_are_rarely_flagged(dataset, chosen, predi
     assert rate <= 0.10, [hit for hit in hits if hit[1]]
 
 
+@pytest.mark.slow
 def test_pictures_of_no_garment_are_flagged(predictor):
     photos = photo_set.not_garment_photos(6, seed=SEED)
     hits = {p.kind: [] for p in photos}

@@ -40,6 +40,7 @@ def test_set(dataset):
     return dataset.x_test.astype("float32"), dataset.y_test
 
 
+@pytest.mark.slow  # every shipped model evaluated on the 10,000 test images
 @pytest.mark.parametrize("folder", FOLDERS, ids=[path.name for path in FOLDERS])
 def test_meta_json_matches_plain_keras(folder, test_set):
     meta = json.loads((folder / store.META_FILE).read_text())

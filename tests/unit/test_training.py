@@ -26,6 +26,7 @@ def wait_until(condition, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # several runs trained, evaluated and saved
 def test_seeded_runs_are_reproducible(dataset, tmp_path):
     spec = zoo.get_spec("mlp_128")
     results = [jobs.TrainingJob(spec, quick_hp(epochs=2), "same", root=tmp_path).run(dataset) for _ in range(2)]
@@ -146,6 +147,7 @@ def test_a_waiting_job_that_is_stopped_leaves_the_line_at_once(dataset, tmp_path
     assert sorted(a.model_id for a in store.list_artifacts([tmp_path])) == ["first", "third"]
 
 
+@pytest.mark.slow
 def test_one_browser_has_at_most_one_job_waiting_or_running(dataset, tmp_path):
     queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
@@ -174,6 +176,7 @@ def test_runs_over_the_duration_cap_are_refused_with_what_to_lower(dataset, tmp_
     assert queue.all_jobs() == []
 
 
+@pytest.mark.slow
 def test_same_names_get_distinct_ids_reserved_at_queue_time(dataset, tmp_path):
     queue = fair_queue.TrainingQueue(max_concurrent=1)
     gate = threading.Event()
