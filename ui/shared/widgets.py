@@ -82,6 +82,7 @@ PANELS_KEY = "panels"  # a row of chart panels (``chart``)
 STACKS_KEY = "stacks"  # a column of ``stacking_columns``
 FIXED_KEY = "fixed"  # its fixed-width first column
 STACK_MIN_WIDTH = "20rem"  # a panel or stacking column narrower than this goes under its neighbour
+TARGET = "24px"  # the smallest tap target WCAG 2.2 AA allows (2.5.8)
 
 # Streamlit fades a disabled widget's text to 40% of the text colour: 2.7:1 on white. WCAG exempts inactive
 # controls, but a running run's settings (Train) are there to be read: this darker grey is 8.6:1 and still
@@ -90,7 +91,9 @@ _DISABLED_TEXT = "#4a4d52"
 # The app's one style sheet, sent by ``page_style`` on every page:
 # - disabled controls keep readable text (above);
 # - chart panels and stacking columns go under each other once narrower than STACK_MIN_WIDTH (Streamlit
-#   stacks st.columns only on a screen under 640 px; a tablet's open sidebar left a canvas column of 163 px).
+#   stacks st.columns only on a screen under 640 px; a tablet's open sidebar left a canvas column of 163 px);
+# - targets of at least 24x24 CSS px (WCAG 2.2, 2.5.8; Streamlit draws 16x16 help icons, 21 px toggle rows and
+#   22 px radio rows with no space between them): the help button grows into its margin, so no row moves.
 PAGE_CSS = f"""<style>
 [data-testid="stElementContainer"]:has(:disabled, [aria-disabled="true"])
   :is([data-testid="stWidgetLabel"] p, input, [data-baseweb="select"] div, [data-testid^="stSlider"] div) {{
@@ -100,6 +103,11 @@ PAGE_CSS = f"""<style>
 [class*="st-key-{PANELS_KEY}-"] > [data-testid="stElementContainer"],
 [data-testid="stLayoutWrapper"]:has(> [class*="st-key-{STACKS_KEY}-"]) {{ min-width: min({STACK_MIN_WIDTH}, 100%); }}
 [class*="st-key-{FIXED_KEY}-"] {{ max-width: 100%; }}
+[data-testid="stTooltipHoverTarget"] > button {{
+    min-width: {TARGET}; min-height: {TARGET}; margin: -4px; justify-content: center; align-items: center;
+}}
+[data-testid="stCheckbox"] label, [data-testid="stRadioOption"] {{ min-height: {TARGET}; align-items: center; }}
+[data-testid="stRadioGroup"] {{ row-gap: 0.25rem; }}
 </style>"""
 
 
