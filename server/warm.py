@@ -57,6 +57,16 @@ def _train_page() -> None:
     estimate.book().estimate_or_probe(spec, spec.defaults, dataset)
 
 
+def _run_store() -> None:
+    """The run store named in the secrets, reached once (its tables made): the log says at start when it does not
+    answer, and every page says so too."""
+    from core.models import store
+    from ui.shared import loaders
+
+    loaders.use_run_store_from_secrets()
+    store.check_store()
+
+
 def _browser_runtime() -> None:
     """TensorFlow.js for training in the browser, fetched from npm when this server has none (Community Cloud)."""
     from server import tfjs
@@ -66,6 +76,7 @@ def _browser_runtime() -> None:
 
 STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("TensorFlow", _keras),
+    ("run store", _run_store),
     ("dataset", _dataset),
     ("Predict's models", _predict_page),
     ("Train's first architecture", _train_page),

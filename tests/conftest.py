@@ -68,7 +68,7 @@ def postgres():
 
     binaries = postgres_binaries()
     if binaries is None:
-        pytest.skip("PostgreSQL is not installed (make test-system-packages installs Debian's postgresql)")
+        pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql")
     server = ThrowawayPostgres(binaries).start()
     yield server
     server.stop()

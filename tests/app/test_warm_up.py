@@ -61,6 +61,7 @@ def test_the_server_start_warms_every_cache_the_first_pages_read(tmp_path):
     assert not failed, failed
     assert set(result["report"]) == {
         "TensorFlow",
+        "run store",
         "dataset",
         "Predict's models",
         "Train's first architecture",

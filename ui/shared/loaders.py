@@ -54,9 +54,28 @@ def model(model_id: str, stamp: float):
     return cache.get((model_id, stamp), load)
 
 
+def use_run_store_from_secrets() -> None:
+    """The run store named in the app's secrets (``[connections.runs] url``, Community Cloud's Secrets box), unless
+    ``FASHION_STUDIO_STORE_URL`` names one already; nothing set: the runs folder."""
+    try:
+        url = store.url_from_secrets(st.secrets)
+    except Exception:  # noqa: BLE001 - no secrets file at all: Streamlit raises rather than answering "none"
+        url = None
+    store.use_store_url(url)
+
+
 def artifacts() -> list[store.Artifact]:
-    """Every model folder, shipped and trained here; cheap enough to read on each run."""
-    return store.list_artifacts()
+    """Every saved model, shipped and the store's; cheap enough to read on each run. While the run store does not
+    answer, the page says so (and where runs go) and goes on with the shipped models."""
+    try:
+        return store.list_artifacts()
+    except store.StoreUnavailable as error:
+        show_store_unavailable(error)
+        return store.list_artifacts([store.SHIPPED_DIR])
+
+
+def show_store_unavailable(error: store.StoreUnavailable) -> None:
+    st.error(f"**The class's runs cannot be reached right now.** {error}", icon="🗄️")
 
 
 streamlit_clean_up = None  # Streamlit's post-run hook, once keep_keras_state has replaced it
