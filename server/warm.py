@@ -1,11 +1,10 @@
 """The server's warm-up: once per process, when it starts, before it serves anyone.
 
 `streamlit run app.py` serves ``app.py``'s ``st.App``, whose lifespan hook runs :func:`lifespan` before the
-first request. Without it the first visitor of a page that needs models paid for TensorFlow's import (8-9 s
-on a 2-core CPU), the shipped models' loading and tracing, and the Train page's speed probe: Predict took
-9.9 s and Train 6.8 s on a fresh server (bench/results/first_page.md). Here they fill the same caches the
-pages read (``st.cache_resource``/``st.cache_data`` are per process, not per session), so each page only
-finds them warm. A step that fails is logged and skipped: the page then does the work itself, as before.
+first request, so no visitor pays for TensorFlow's import, the shipped models' loading and tracing, or the Train
+page's speed probe (bench/results/first_page.md has the cold and warm page times). The steps fill the same caches
+the pages read (``st.cache_resource``/``st.cache_data`` are per process, not per session), so each page only
+finds them warm. A step that fails is logged and skipped: the page then does that work itself.
 """
 
 from __future__ import annotations

@@ -110,9 +110,8 @@ def _conv_bn(filters: int) -> list[layers.Layer]:
 
 def quick_cnn(filters: tuple[int, int] = (16, 32)) -> Body:
     """The classroom preset's body: two unpadded conv + pool layers and no BatchNorm. The second
-    convolution is what an epoch costs: 32 filters on 16 are a quarter of the 64 on 32 it had until
-    issue 28, so the same minute buys three times the epochs, and a point of accuracy
-    (bench/results/quick.md)."""
+    convolution is what an epoch costs: 32 filters on 16 cost a quarter of 64 on 32, so the same minute
+    buys three times the epochs, and a point of accuracy (bench/results/quick.md)."""
 
     def body(hp: Hyperparameters) -> list[layers.Layer]:
         return [
