@@ -68,7 +68,7 @@ def test_a_browser_run_is_saved_with_the_servers_test_accuracy_and_the_class_see
         page.get_by_text("Trained in your browser, evaluated on this server, saved as e2e-in-browser")
     ).to_be_visible()
     expect(page.get_by_text(TRAINS_HERE)).to_be_visible()  # the finished run's progress line says where it trained
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)  # its curves, as a server run's
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # its loss and accuracy, as a server run's
     shown = float(
         re.search(r"Test accuracy (\d+\.\d+)%", page.get_by_text(re.compile(r"^Test accuracy \d")).inner_text()).group(
             1

@@ -37,7 +37,7 @@ def test_train_tiny_model_on_the_ray_cluster(ray_app_server, page, runs_dir):
     # at the end: the test accuracy, the saved model, and the node that trained it
     expect(page.get_by_text(re.compile(r"Test accuracy \d+\.\d+% on the"))).to_be_visible(timeout=180_000)
     expect(page.get_by_text("Saved as e2e-ray; trained on Ray node")).to_be_visible()
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # the loss and the accuracy panel
     # must NOT happen: an exception, a failure message (a cluster it could not reach, a dead worker)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_text("Training failed")).to_have_count(0)
