@@ -6,10 +6,7 @@ from ui import compare
 from ui.shared import charts, widgets
 
 st.title("📊 Compare models")
-st.caption(
-    "Every shipped model and every model trained here, scored on the same 10,000 test images "
-    "(predictions cached beside each model, computed once when missing)."
-)
+st.caption("Every shipped model and every model trained here, scored on the same 10,000 test images.")
 widgets.require_dataset()
 
 artifacts = widgets.require_models("be ranked here")
@@ -39,7 +36,7 @@ widgets.chart(
     charts.accuracy_bars(charted),
     "Bar chart of each model's test accuracy, best first: "
     + ", ".join(
-        f"{row.model} {row.accuracy:.2%}" for row in charted.sort_values("accuracy", ascending=False).itertuples()
+        f"{row.name} {row.accuracy:.2%}" for row in charted.sort_values("accuracy", ascending=False).itertuples()
     )
     + ". The leaderboard above holds every number.",
     None,  # the leaderboard above holds them
@@ -48,7 +45,11 @@ widgets.chart(
 st.caption(
     "The axis starts just below the weakest model shown so that the differences show. "
     "A black tick marks the accuracy the architecture's source reports; a purple one a target it sets."
-    + (f" Not drawn, near chance (10%): {', '.join(weak)}." if len(weak) < len(board) and weak else "")
+    + (
+        f" Not drawn, near chance (10%): {', '.join(board.set_index('model').loc[weak, 'name'])}."
+        if len(weak) < len(board) and weak
+        else ""
+    )
 )
 
 st.subheader("📈 Learning curves", anchor=False)

@@ -6,10 +6,7 @@ from ui import evaluate
 from ui.shared import models, widgets
 
 st.title("🔍 Evaluate a model")
-st.caption(
-    "Every number on this page comes from the 10,000 test images, which no model saw while training. "
-    "Predictions are computed once per model and cached beside it."
-)
+st.caption("Every number on this page comes from the 10,000 test images, which no model saw while training.")
 dataset = widgets.require_dataset()
 
 artifacts = widgets.require_models("appear here")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import streamlit as st
 
-from core.models import store
+from core.models import store, zoo
 from core.predict import inference
 from core.understand import compare, selection, vote
 from core.understand import evaluation as ev
@@ -30,7 +30,7 @@ ORIGINS_KEY = "compare_origins"
 COLUMNS_KEY = "compare_columns"
 # Columns the visitor may add or hide; the default set fits a 1280-px screen beside the sidebar.
 OPTIONAL_COLUMNS = {
-    "name": "name",
+    "model": "id",
     "origin": "origin",
     "arch": "architecture",
     "published": "published",
@@ -118,8 +118,14 @@ def pick_shown(artifacts: Sequence[store.Artifact]) -> list[store.Artifact]:
 
 
 def board(ranking: Ranking) -> pd.DataFrame:
-    """The leaderboard, with each model's origin as this visitor sees it: shipped, mine or class."""
+    """The leaderboard, with each model's origin as this visitor sees it (shipped, mine or class) and its name as
+    students know it (``models.model_name``; the id stays in ``model``)."""
     table = compare.leaderboard(ranking.rows)
+    table["name"] = [
+        models.model_name(ranking.artifacts[model_id]) if model_id in ranking.artifacts else name
+        for model_id, name in zip(table["model"], table["name"], strict=True)
+    ]
+    table["arch"] = [zoo.arch_name(arch) for arch in table["arch"]]  # "Shallow CNN", not its key
     owner = identity.owner()
     table["origin"] = [
         selection.origin(ranking.artifacts[model_id], owner) if model_id in ranking.artifacts else selection.SHIPPED
@@ -197,7 +203,8 @@ def vote_note(ranking: Ranking) -> str:
     """What the vote row is, in one line ("" when there is none)."""
     if not ranking.voters:
         return ""
-    return f"*{vote.VOTE_ID}*: {vote.members_text(ranking.voters)} Its costs are theirs added up."
+    names = [models.model_name(ranking.artifacts[model_id]) for model_id in ranking.voters]
+    return f"*{vote.VOTE_ID}*: {vote.members_text(names)} Its costs are theirs added up."
 
 
 def _leaderboard_columns() -> dict:
@@ -205,10 +212,8 @@ def _leaderboard_columns() -> dict:
     share = {"min_value": 0.0, "max_value": 1.0, "format": "percent"}
     return {
         "rank": st.column_config.NumberColumn("#", format="%d", width=35, pinned=True),
-        "model": st.column_config.TextColumn(
-            "model", width=140, pinned=True, help="Its id: `?model=ID` opens it on Evaluate"
-        ),
-        "name": st.column_config.TextColumn("name", width=130),
+        "name": st.column_config.TextColumn("model", width=170, pinned=True, help="Its name; its id is in the CSV"),
+        "model": st.column_config.TextColumn("id", width=140, help="Its id: `?model=ID` opens it on Evaluate"),
         "origin": st.column_config.TextColumn(
             "origin", width=70, help="Shipped with the app, trained in this browser (mine), or by the class"
         ),
@@ -260,17 +265,15 @@ def show_leaderboard(board: pd.DataFrame) -> None:
     table.loc[is_latest, "origin"] = table.loc[is_latest, "origin"] + " · new"
     if COLUMNS_KEY not in st.session_state:
         useful = [key for key in DEFAULT_COLUMNS if key != "published" or board["published_accuracy"].notna().any()]
-        if not (board["name"] == board["model"]).all():
-            useful.insert(0, "name")  # students name their runs: the name says more than the id
         st.session_state[COLUMNS_KEY] = useful
     shown = st.multiselect(
         "Columns",
         list(OPTIONAL_COLUMNS),
         format_func=OPTIONAL_COLUMNS.__getitem__,
         key=COLUMNS_KEY,
-        help="Rank, id and test accuracy are always shown; the CSV holds every column.",
+        help="Rank, model and test accuracy are always shown; the CSV holds every column.",
     )
-    columns = ["rank", "model", "accuracy", *[key for key in OPTIONAL_COLUMNS if key in shown]]
+    columns = ["rank", "name", "accuracy", *[key for key in OPTIONAL_COLUMNS if key in shown]]
     st.dataframe(
         table,
         hide_index=True,
@@ -328,14 +331,17 @@ def prepare_choices(board: pd.DataFrame, newest: str | None, histories: dict[str
 @st.fragment
 def curves_section(board: pd.DataFrame, histories: dict[str, dict[str, list[float]]]) -> None:
     options = [model_id for model_id in board["model"] if model_id in histories]
+    names = dict(zip(board["model"], board["name"], strict=True))
     widgets.resend(CURVES_KEY)
     left, right = st.columns([4, 1], vertical_alignment="bottom")
-    chosen = left.multiselect("Models to overlay", options, key=CURVES_KEY, placeholder="Pick models")
+    chosen = left.multiselect(
+        "Models to overlay", options, key=CURVES_KEY, placeholder="Pick models", format_func=names.__getitem__
+    )
     show_train = right.toggle("Training curves too", key=CURVES_TRAIN_KEY, help="Dashed: the training split")
     if not chosen:
         st.info("Pick one or more models above to overlay their learning curves.", icon="📈")
         return
-    curves = compare.learning_curves({model_id: histories.get(model_id, {}) for model_id in chosen})
+    curves = compare.learning_curves({names[model_id]: histories.get(model_id, {}) for model_id in chosen})
     if curves.empty:
         st.info("None of these models was saved with a training history.", icon="📈")
         return
@@ -349,7 +355,7 @@ def curves_section(board: pd.DataFrame, histories: dict[str, dict[str, list[floa
                 name=metric,
                 width="stretch",
             )
-    missing = [model_id for model_id in chosen if model_id not in set(curves["model"])]
+    missing = [names[model_id] for model_id in chosen if names[model_id] not in set(curves["model"])]
     note = "Validation curves come from the held-out part of the training set, never from the test set."
     if missing:
         note += " No training history saved for: " + ", ".join(missing) + "."
@@ -368,37 +374,53 @@ def side_by_side(board: pd.DataFrame, ranking: Ranking) -> None:
         st.info("Only one model can be used so far. Train another to compare two side by side.", icon="↔️")
         return
     accuracy = dict(zip(board["model"], board["accuracy"], strict=True))
+    names = dict(zip(board["model"], board["name"], strict=True))
 
     def label(model_id: str) -> str:
-        return f"{model_id} · {accuracy[model_id]:.2%}"
+        return f"{names[model_id]} · {accuracy[model_id]:.2%}"
 
     widgets.resend(MODEL_A_KEY, MODEL_B_KEY)  # the boxes always show the pair the numbers below are for
     c1, c2 = st.columns(2)
-    name_a = c1.selectbox("Model A", ids, key=MODEL_A_KEY, format_func=label)
-    name_b = c2.selectbox("Model B", ids, key=MODEL_B_KEY, format_func=label, help="Changes are B minus A")
-    st.query_params["a"], st.query_params["b"] = name_a, name_b  # the address bar is a link to this pair
-    if name_a == name_b:
+    id_a = c1.selectbox("Model A", ids, key=MODEL_A_KEY, format_func=label)
+    id_b = c2.selectbox("Model B", ids, key=MODEL_B_KEY, format_func=label, help="Changes are B minus A")
+    st.query_params["a"], st.query_params["b"] = id_a, id_b  # the address bar is a link to this pair
+    if id_a == id_b:
         st.warning("Pick two different models to compare.", icon="↔️")
         return
-    a, b = ranking.evaluation(name_a), ranking.evaluation(name_b)
-    row_a, row_b = (board.set_index("model").loc[name] for name in (name_a, name_b))
-    overlap = compare.agreement(a, b)
+    a, b = ranking.evaluation(id_a), ranking.evaluation(id_b)
+    row_a, row_b = (board.set_index("model").loc[model_id] for model_id in (id_a, id_b))
+    _pair_numbers(row_a, row_b, compare.agreement(a, b))
+    _pair_charts(a, b, names[id_a], names[id_b])
 
-    cols = st.columns(4)
-    cols[0].metric("Test accuracy of B", f"{row_b.accuracy:.2%}", _points(row_b.accuracy - row_a.accuracy))
-    cols[1].metric("Macro F1 of B", f"{row_b.macro_f1:.3f}", f"{row_b.macro_f1 - row_a.macro_f1:+.3f}")
-    cols[2].metric("Shirt recall of B", f"{row_b.shirt_recall:.1%}", _points(row_b.shirt_recall - row_a.shirt_recall))
-    cols[3].metric(
-        "Same prediction",
-        f"{overlap.same_prediction / overlap.total:.1%}",
-        help="Share of test images on which A and B predict the same class, right or wrong",
-    )
+
+def _pair_numbers(row_a: pd.Series, row_b: pd.Series, overlap: compare.Agreement) -> None:
+    """B's headline numbers and their change from A, in a row that wraps rather than cuts them on a narrow screen."""
+    with st.container(horizontal=True, gap="large"):
+        st.metric(
+            "Test accuracy of B", f"{row_b.accuracy:.2%}", _points(row_b.accuracy - row_a.accuracy), width="content"
+        )
+        st.metric("Macro F1 of B", f"{row_b.macro_f1:.3f}", f"{row_b.macro_f1 - row_a.macro_f1:+.3f}", width="content")
+        st.metric(
+            "Shirt recall of B",
+            f"{row_b.shirt_recall:.1%}",
+            _points(row_b.shirt_recall - row_a.shirt_recall),
+            width="content",
+        )
+        st.metric(
+            "Same prediction",
+            f"{overlap.same_prediction / overlap.total:.1%}",
+            help="Share of test images on which A and B predict the same class, right or wrong",
+            width="content",
+        )
     st.caption(
         f"Of the {overlap.total:,} test images, both get **{overlap.both_right:,}** right and both miss "
         f"**{overlap.both_wrong:,}**; only A gets **{overlap.only_a_right:,}** right, only B **{overlap.only_b_right:,}**. "
         "Deltas are B minus A."
     )
 
+
+def _pair_charts(a: ev.Evaluation, b: ev.Evaluation, name_a: str, name_b: str) -> None:
+    """Per-class F1 change and the confusion matrices' difference, side by side or one under the other."""
     left, right = widgets.stacking_columns("compare-pair", 2)
     with left, st.container(key="compare-f1-change"):
         st.markdown("**Per-class F1 change** (B − A)")

@@ -21,7 +21,7 @@ SOURCE_KEY = "predict_source"
 EXTRA_MODELS_KEY = "predict_extra_models"
 CHARTS_PER_ROW = 2
 
-Entry = tuple[str, float, str]  # model id, model-file time, display name
+Entry = tuple[str, float, str]  # model id, model-file time, the name students know (models.model_name)
 
 
 @st.cache_resource(show_spinner="Preparing the models…", max_entries=32)
@@ -51,9 +51,9 @@ def predictor(
     artifacts, hidden = inference.distinct(artifacts)
     broken = [*hidden, *(inference.Skipped(a.model_id, a.error or "unreadable") for a in artifacts if not a.ok)]
     usable = [a for a in artifacts if a.ok and a.meta]
-    shipped = tuple((a.model_id, ev.artifact_stamp(a), a.meta.display_name) for a in usable if a.shipped)
+    shipped = tuple((a.model_id, ev.artifact_stamp(a), models.model_name(a)) for a in usable if a.shipped)
     groups = ([shipped] if shipped else []) + [
-        ((a.model_id, ev.artifact_stamp(a), a.meta.display_name),) for a in usable if not a.shipped
+        ((a.model_id, ev.artifact_stamp(a), models.model_name(a)),) for a in usable if not a.shipped
     ]
     built, skipped = [], list(broken)
     for entries in groups:
@@ -234,7 +234,7 @@ def answers(predictions: Sequence[inference.ModelPrediction], asked: Sequence[st
         accuracy = vote_accuracy(ids, tuple(ev.artifact_stamp(a) for a in members))
         voted = vote.prediction(predictions, ids, k, vote.title(accuracy))
         if voted is not None:
-            note = vote.members_text([a.meta.display_name for a in members])
+            note = vote.members_text([models.model_name(a) for a in members])
             if accuracy is not None:
                 accuracies[vote.VOTE_ID] = accuracy
     everything = ((voted,) if voted is not None else ()) + tuple(predictions)

@@ -154,11 +154,23 @@ class Hyperparameters:
     seed: int = setting(
         42, "Random seed", WHOLE, minimum=0, maximum=2**31 - 1, help="Same seed, same result on this machine."
     )
+    # Switch labels short enough for a form column on a laptop (a longer one was cut: "Normalize pixels t…"); the
+    # help says the rest.
     normalize: bool = setting(
-        True, "Normalize pixels to 0-1", SWITCH, help="Switch off to see why it matters.", lesson_values=(True, False)
+        True,
+        "Normalize pixels",
+        SWITCH,
+        help="Divide each pixel by 255, so that they run from 0 to 1. Switch off to see why it matters.",
+        lesson_values=(True, False),
     )  # divide pixels by 255 inside the model
     augment: bool = setting(
-        False, "Augment (shift, flip, erase)", SWITCH, words="augmentation", lesson_values=(False, True)
+        False,
+        "Augment images",
+        SWITCH,
+        words="augmentation",
+        help="While training, shift, mirror and partly erase the images, differently each epoch (some "
+        "architectures only mirror).",
+        lesson_values=(False, True),
     )  # random shifts (10%), horizontal flips and erased patches while training
 
     def validate(self, train_size: int = TRAIN_SIZE) -> Hyperparameters:

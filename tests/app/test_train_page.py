@@ -180,7 +180,7 @@ def test_the_layers_of_the_chosen_settings_are_shown_before_training(app):
 
 def test_a_chance_level_run_explains_itself_instead_of_celebrating(app, runs_dir):
     at = tiny_run(app.switch_page("app_pages/train.py").run(), "raw-sgd")
-    by_label(at.toggle, "Normalize pixels to 0-1").set_value(False)
+    by_label(at.toggle, "Normalize pixels").set_value(False)
     by_label(at.selectbox, "Optimizer").set_value("sgd")
     by_label(at.number_input, "Learning rate").set_value(0.01)
     by_label(at.button, "▶ Start training").click().run()

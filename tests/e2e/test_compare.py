@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core import data
-from core.models import store
+from core.models import store, zoo
 from core.understand import compare, vote
 from core.understand import evaluation as ev
 from tests.e2e.conftest import wait_for_app
@@ -28,12 +28,12 @@ def test_leaderboard_ranks_the_session_model_and_compares_it(app_server, page, t
 
     # The grid draws on a canvas; its cells also live in an accessible table, filled once it has mounted.
     board = page.get_by_test_id("stDataFrame").first
-    # (the id shows twice in its row: as the model and, unless renamed, as its name)
+    # a run is named by its id; a shipped model by its architecture's name, as on Train
     tiny_row = board.locator("tr").filter(has=page.get_by_text(tiny_model.model_id, exact=True))
     expect(tiny_row).to_have_count(1, timeout=30_000)
     expect(tiny_row).to_contain_text("class")
-    for model_id in shipped:  # (its id may show twice: as the model and as its architecture)
-        expect(board.get_by_text(model_id, exact=True).first).to_be_attached()
+    for model_id in shipped:  # (its name may show twice: as the model and as its architecture)
+        expect(board.get_by_text(zoo.arch_name(model_id), exact=True).first).to_be_attached()
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()  # the accuracy bars
     # the best shipped models' vote is ranked too, with its own measured accuracy
     vote_row = board.locator("tr").filter(has=page.get_by_text(vote.VOTE_ID, exact=True))
@@ -41,7 +41,7 @@ def test_leaderboard_ranks_the_session_model_and_compares_it(app_server, page, t
     members = vote.members(store.list_artifacts([store.SHIPPED_DIR]))
     dataset = data.load()
     voted = vote.evaluation([ev.evaluate(a, dataset.x_test, dataset.y_test) for a in members])
-    expect(page.get_by_text(vote.members_text([a.model_id for a in members]))).to_be_visible()
+    expect(page.get_by_text(vote.members_text([zoo.arch_name(a.model_id) for a in members]))).to_be_visible()
     expect(vote_row).to_contain_text(f"{voted.accuracy:.4f}")  # the grid's table holds the raw share
     # ranked second, it is model A against the best (B) at first: does voting beat the best model alone?
     expect(page.get_by_role("combobox", name="Model A")).to_have_value(f"{vote.VOTE_ID} · {voted.accuracy:.2%}")
@@ -74,8 +74,10 @@ def test_the_pair_in_the_boxes_the_address_and_the_numbers_stay_the_same(app_ser
 
     def expect_pair() -> None:
         wait_for_app(page)
-        expect(page.get_by_role("combobox", name="Model A")).to_have_value(f"{model_a} · {accuracy[model_a]:.2%}")
-        expect(page.get_by_role("combobox", name="Model B")).to_have_value(f"{model_b} · {accuracy[model_b]:.2%}")
+        # the boxes name a shipped model as Train does ("Shallow CNN"); the address keeps its id
+        shown_a, shown_b = (f"{zoo.arch_name(m)} · {accuracy[m]:.2%}" for m in (model_a, model_b))
+        expect(page.get_by_role("combobox", name="Model A")).to_have_value(shown_a)
+        expect(page.get_by_role("combobox", name="Model B")).to_have_value(shown_b)
         expect(page).to_have_url(re.compile(rf"[?&]a={model_a}&b={model_b}$"))
         metric = page.get_by_test_id("stMetric").filter(has_text="Test accuracy of B")
         expect(metric).to_contain_text(f"{accuracy[model_b]:.2%}")

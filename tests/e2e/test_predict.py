@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.models import store
+from core.models import zoo
 from core.predict import preprocess
 from tests.e2e.conftest import source_button, wait_for_app
 
@@ -49,7 +49,7 @@ def test_a_stroke_on_the_canvas_shows_predictions(app_server, page, tiny_model):
     draw(page, canvas, [(100, 40), (180, 40), (185, 250), (150, 250), (140, 110), (130, 250), (95, 250), (100, 40)])
 
     expect(prediction).to_be_visible(timeout=60_000)
-    expect(prediction.get_by_text(store.find(SHIPPED_MODEL).meta.display_name, exact=True)).to_be_visible()
+    expect(prediction.get_by_text(zoo.arch_name(SHIPPED_MODEL), exact=True)).to_be_visible()  # "MLP 128", as on Train
     expect(prediction.get_by_test_id("stVegaLiteChart")).to_be_visible()
     # the best measured answer leads; the best shipped models' vote is there too, with its members and its
     # measured test accuracy

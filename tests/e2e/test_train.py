@@ -28,7 +28,7 @@ def test_train_tiny_model_live(app_server, page, runs_dir):
     # at the end: the test accuracy and the saved model
     expect(page.get_by_text(re.compile(r"Test accuracy \d+\.\d+% on the"))).to_be_visible(timeout=180_000)
     expect(page.get_by_text("Saved as e2e-tiny")).to_be_visible()
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # the loss and the accuracy panel
     expect(page.get_by_text("Epoch 3/3")).to_be_visible()
     # must NOT happen: an exception, a failure message, a second run
     expect(page.get_by_test_id("stException")).to_have_count(0)
@@ -44,7 +44,7 @@ def test_a_teachers_link_opens_the_exact_setup_and_edits_update_the_link(app_ser
     expect(page.get_by_role("spinbutton", name="Epochs")).to_have_value("7")
     expect(page.get_by_role("combobox", name="Optimizer")).to_have_value("rmsprop")
     expect(page.get_by_role("slider", name="Training examples")).to_have_attribute("aria-valuetext", "5000")
-    expect(page.get_by_role("switch", name="Normalize pixels to 0-1")).not_to_be_checked()
+    expect(page.get_by_role("switch", name="Normalize pixels")).not_to_be_checked()
     # a learner's change goes into the address bar, ready to share
     page.get_by_role("spinbutton", name="Epochs").fill("9")
     page.get_by_role("spinbutton", name="Epochs").press("Enter")

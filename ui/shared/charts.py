@@ -356,7 +356,7 @@ ORIGIN_COLORS = alt.Scale(domain=["shipped", "mine", "class"], range=["#1f5fbf",
 def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
     """Test accuracy per model, best on top, with the source's published figure as a black tick.
 
-    Takes the leaderboard (columns model, origin, accuracy, published_accuracy). The axis
+    Takes the leaderboard (columns name, origin, accuracy, published_accuracy). The axis
     starts just below the worst model, not at 0: every model sits between 80% and 95%, and
     from 0 those differences would be invisible. Each bar is labelled with its value.
     Bars run from the axis start (``floor``), so none pokes out past the left edge.
@@ -373,8 +373,8 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
     floor = max(0.0, math.floor((values.min() - 0.01) * 50) / 50)
     ceiling = min(1.0, math.ceil((values.max() + 0.01) * 50) / 50)
     frame = board.assign(floor=floor)
-    order = list(board.sort_values("accuracy", ascending=False)["model"])
-    y = alt.Y("model:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12, ticks=False))
+    order = list(board.sort_values("accuracy", ascending=False)["name"])
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12, ticks=False))
     x_scale = alt.Scale(domain=[floor, ceiling], nice=False)
     bars = (
         alt.Chart(frame)
@@ -388,7 +388,7 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
                 "origin:N", scale=ORIGIN_COLORS, title=None, legend=alt.Legend(orient="bottom", direction="vertical")
             ),
             tooltip=[
-                "model",
+                alt.Tooltip("name:N", title="model"),
                 "origin",
                 alt.Tooltip("accuracy:Q", format=".2%", title="test accuracy"),
                 alt.Tooltip("published_accuracy:Q", format=".1%", title="published or target"),
@@ -415,7 +415,7 @@ def accuracy_bars(board: pd.DataFrame) -> alt.Chart:
                 legend=alt.Legend(orient="bottom", direction="vertical"),
             ),
             tooltip=[
-                "model",
+                alt.Tooltip("name:N", title="model"),
                 alt.Tooltip("published_accuracy:Q", format=".1%", title="source's figure"),
                 alt.Tooltip("source_figure:N", title="kind"),
             ],

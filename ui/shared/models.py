@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.data import CLASS_NAMES
-from core.models import store
+from core.models import store, zoo
 from core.understand import evaluation as ev
 from ui.shared import charts_eval, loaders, state, widgets
 
@@ -19,11 +19,23 @@ THUMBNAIL_SCALE = 3  # 28 px -> 84 px, nearest neighbour (crisp pixels)
 LABELLED_THUMBNAIL_SCALE = 4  # 112 px: room for a "true → predicted" caption
 
 
+def model_name(artifact: store.Artifact) -> str:
+    """What a student calls a model, unique like its id: a shipped one by its architecture's name, as Train lists
+    it ("MLP 128"); a run by its id, made from the name it was given. An architecture this version does not know
+    keeps its id."""
+    meta = artifact.meta
+    if meta is None or artifact.model_id != meta.arch:
+        return artifact.model_id
+    return zoo.arch_name(meta.arch)
+
+
 def model_label(artifact: store.Artifact) -> str:
+    """A model in a list: its name, with its id where they differ (the id is what ``?model=`` links take)."""
     if not artifact.ok:
         return f"⚠ {artifact.model_id} (broken)"
     meta = artifact.meta
-    name = meta.display_name if meta.display_name == artifact.model_id else f"{meta.display_name} ({artifact.model_id})"
+    name = model_name(artifact) if artifact.model_id == meta.arch else meta.display_name
+    name = name if name == artifact.model_id else f"{name} ({artifact.model_id})"
     origin = (
         "shipped"
         if artifact.shipped

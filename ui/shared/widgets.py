@@ -93,7 +93,8 @@ _DISABLED_TEXT = "#4a4d52"
 # - chart panels and stacking columns go under each other once narrower than STACK_MIN_WIDTH (Streamlit
 #   stacks st.columns only on a screen under 640 px; a tablet's open sidebar left a canvas column of 163 px);
 # - targets of at least 24x24 CSS px (WCAG 2.2, 2.5.8; Streamlit draws 16x16 help icons, 21 px toggle rows and
-#   22 px radio rows with no space between them): the help button grows into its margin, so no row moves.
+#   22 px radio rows with no space between them): the help button grows into its margin, so no row moves;
+# - a widget's label wraps onto a second line where Streamlit cut it short ("Normalize pixels t…" on Train).
 PAGE_CSS = f"""<style>
 [data-testid="stElementContainer"]:has(:disabled, [aria-disabled="true"])
   :is([data-testid="stWidgetLabel"] p, input, [data-baseweb="select"] div, [data-testid^="stSlider"] div) {{
@@ -108,6 +109,9 @@ PAGE_CSS = f"""<style>
 }}
 [data-testid="stCheckbox"] label, [data-testid="stRadioOption"] {{ min-height: {TARGET}; align-items: center; }}
 [data-testid="stRadioGroup"] {{ row-gap: 0.25rem; }}
+[data-testid="stWidgetLabel"] .stMarkdownEllipsis, [data-testid="stWidgetLabel"] .stMarkdownEllipsis p {{
+    white-space: normal; text-overflow: clip; overflow: visible;
+}}
 </style>"""
 
 
