@@ -113,7 +113,7 @@ with results:
         answers = predict.answers(predictions, asked, top_k)
         weak = selection.weak_ids(asked)
         if verdict.garment:
-            predict.show_lead(answers, true_label)
+            predict.show_lead(answers, true_label, weak=weak)
             predict.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)
         else:
             with st.expander("What the models guess anyway (each must answer one of its ten classes)"):

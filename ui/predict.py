@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -243,8 +244,9 @@ def answers(predictions: Sequence[inference.ModelPrediction], asked: Sequence[st
     return Answers(ordered, best, None if best is None else accuracies[best.model_id], note)
 
 
-def show_lead(found: Answers, true_label: str | None = None) -> None:
-    """The answer to trust, first and large: the best measured model's top class."""
+def show_lead(found: Answers, true_label: str | None = None, weak: Collection[str] = ()) -> None:
+    """The answer to trust, first and large: the best measured model's top class; under it, in a line, why it
+    leads and what the others say (the big answer and "the models disagree" below it read as a contradiction)."""
     if found.lead is None:
         return
     top = found.lead.best
@@ -252,9 +254,27 @@ def show_lead(found: Answers, true_label: str | None = None) -> None:
     with st.container(key="lead-answer", border=True):
         st.markdown(f"### {top.class_name} · {top.probability:.0%}{mark}")
         st.caption(
-            f"The answer of {found.lead.display_name}, the best measured of these models "
-            f"({found.lead_accuracy:.2%} on the 10,000 test images). Every model's answer is below."
+            f"The answer of **{found.lead.display_name}**, which leads as the best measured of these models "
+            f"({found.lead_accuracy:.2%} on the 10,000 test images). " + others_say(found, weak)
         )
+
+
+def others_say(found: Answers, weak: Collection[str] = ()) -> str:
+    """What the models other than the lead answer, in a sentence: "Of the other 10, 7 say Shirt, 3 T-shirt/top."
+    The vote is not counted (it repeats its members), nor are models near chance (as in the table below)."""
+    others = [
+        p for p in found.predictions if p is not found.lead and p.model_id != vote.VOTE_ID and p.model_id not in weak
+    ]
+    if not others:
+        return "Every model's answer is below."
+    lead_class = found.lead.best.class_name
+    counts = Counter(p.best.class_name for p in others).most_common()
+    if len(counts) == 1:
+        ((answer, _),) = counts
+        every = "The other model says" if len(others) == 1 else f"All {len(others)} others say"
+        return f"{every} {answer}{' too' if answer == lead_class else ''}."
+    said = ", ".join(f"{count} {'say ' if index == 0 else ''}{name}" for index, (name, count) in enumerate(counts))
+    return f"Of the other {len(others)}, {said}."
 
 
 def class_name(label: int) -> str:

@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.data import CLASS_NAMES
 from core.models import store
-from core.predict import preprocess
+from core.predict import inference, preprocess
+from core.understand import vote
 from tests.conftest import REPO_ROOT
 from tests.unit import bad_inputs
 from ui import predict
@@ -286,3 +287,20 @@ def test_a_white_step_is_outlined_so_it_shows_on_a_white_page():
     edge = framed[0, :, :3]
     assert (edge == 128).all() and (framed[0, :, 3] == 255).all()
     assert (framed[1:-1, 1:-1, :3] == 255).all()
+
+
+def _said(model_id: str, class_index: int) -> inference.ModelPrediction:
+    score = inference.ClassScore(class_index, CLASS_NAMES[class_index], 0.9)
+    return inference.ModelPrediction(model_id, model_id, (score,), np.zeros(10, np.float32))
+
+
+def test_the_lead_card_says_what_the_other_models_answer():
+    lead = _said("best", 0)
+    others = [_said("a", 6), _said("b", 6), _said("c", 0), _said("near-chance", 3)]
+    found = predict.Answers((lead, *others), lead, 0.95, "")
+    assert predict.others_say(found, weak={"near-chance"}) == "Of the other 3, 2 say Shirt, 1 T-shirt/top."
+    agreeing = predict.Answers((lead, _said("a", 0), _said("b", 0)), lead, 0.95, "")
+    assert predict.others_say(agreeing) == "All 2 others say T-shirt/top too."
+    # must NOT happen: the vote counted as one more model (it repeats its members' answers)
+    voted = predict.Answers((lead, _said(vote.VOTE_ID, 6), _said("a", 0)), lead, 0.95, "")
+    assert predict.others_say(voted) == "The other model says T-shirt/top too."
