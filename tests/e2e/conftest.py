@@ -2,6 +2,11 @@
 
 No browser is ever downloaded: Playwright launches /usr/bin/chromium. Screenshots go to
 tests/e2e/output/ (git-ignored) so a person can look at what the tests saw.
+
+A server's start costs its warm-up (TensorFlow, the dataset, every shipped model): the session shares one
+server per environment a test needs, ``app_server`` (as `make run` starts it) and ``teacher_server`` (a teacher
+secret, no duration cap). A module starts its own only where the server itself is what it tests: damaged or
+killed, without a dataset, on Ray, or its memory measured alone.
 """
 
 from __future__ import annotations
@@ -31,9 +36,38 @@ def serving(env: dict[str, str] | None = None, log_name: str = "server") -> Iter
         server.stop()
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is an e2e test (`make test-quick` leaves them out by this marker)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def app_server(runs_dir) -> Iterator[StreamlitServer]:
     with serving({"FASHION_STUDIO_RUNS_DIR": str(runs_dir)}) as server:
+        yield server
+
+
+# The teacher page unlocks with this on ``teacher_server``.
+TEACHER_SECRET = "e2e-teacher-secret-7f3a"
+
+
+@pytest.fixture(scope="session")
+def teacher_server(runs_dir) -> Iterator[StreamlitServer]:
+    """A server that knows a teacher secret and has no duration cap (the accessibility and classroom tests).
+
+    No cap: those tests start long runs only to see and stop them, and on a loaded machine a run's estimate
+    (measured on this server) passed the 10-minute cap once in CI, which refused it; the cap is tested on
+    ``app_server`` (test_an_over_budget_run_is_refused_with_what_to_lower)."""
+    env = {
+        "FASHION_STUDIO_RUNS_DIR": str(runs_dir),
+        "FASHION_STUDIO_TEACHER_SECRET": TEACHER_SECRET,
+        "FASHION_STUDIO_MAX_RUN_SECONDS": "0",
+    }
+    with serving(env, "teacher") as server:
         yield server
 
 

@@ -2,7 +2,8 @@
 reaches, and the keyboard-only journeys of a student without a mouse.
 
 axe-core is the copy bundled in PyPI's axe-playwright-python (pinned in requirements-dev.txt): the tests fetch
-nothing. One server serves the whole module; it knows a teacher secret so that the teacher's view can be checked.
+nothing. The session's teacher server serves the whole module: it knows a teacher secret so that the teacher's view
+can be checked.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.e2e.conftest import serving, source_button, wait_for_app
+from tests.e2e.conftest import TEACHER_SECRET, source_button, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-SECRET = "e2e-a11y-teacher-secret"
 AXE = Axe()
 
 
@@ -81,17 +81,11 @@ def expect_accessible(page: Page, state: str) -> None:
     assert not violations, f"{state}: axe-core found {count} failing element(s):\n{describe(violations)}"
 
 
-@pytest.fixture(scope="module")
-def server(runs_dir):
-    # No duration cap: the keyboard journey starts a long run only to stop it, and on a loaded machine its
-    # estimate (measured here) can pass the 10-minute cap, which refuses it (test_classroom checks the cap).
-    env = {
-        "FASHION_STUDIO_RUNS_DIR": str(runs_dir),
-        "FASHION_STUDIO_TEACHER_SECRET": SECRET,
-        "FASHION_STUDIO_MAX_RUN_SECONDS": "0",
-    }
-    with serving(env, "a11y") as started:
-        yield started
+@pytest.fixture
+def server(teacher_server):
+    """The session's teacher server: its secret opens the teacher's view, and without a duration cap the keyboard
+    journey's long run (started only to be stopped) is never refused on a loaded machine."""
+    return teacher_server
 
 
 # (address, heading, text that shows only once the page has done its work, images drawn by then)
@@ -341,7 +335,7 @@ def test_the_teacher_view_unlocked_by_keyboard(server, page):
     visit(page, server, "teacher")
     secret = page.get_by_label("Teacher secret")
     tab_to(page, secret)
-    page.keyboard.type(SECRET)
+    page.keyboard.type(TEACHER_SECRET)
     tab_to(page, page.get_by_role("button", name="Unlock"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Training jobs")).to_be_visible()

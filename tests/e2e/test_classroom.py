@@ -15,11 +15,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.models import store, zoo
-from tests.e2e.conftest import OUTPUT_DIR, serving, wait_for_app
+from tests.e2e.conftest import OUTPUT_DIR, TEACHER_SECRET, wait_for_app
 from ui.shared.identity import COOKIE, owner_of
 
 pytestmark = pytest.mark.e2e
-SECRET = "e2e-teacher-secret-7f3a"
 # 12 epochs of all 60,000 images: minutes, so it is still running while others act, and its estimate stays well
 # under the 10-minute cap even on a loaded machine (20 epochs were estimated at 10 min once in CI, and refused)
 LONG_ARCH, LONG_EPOCHS = "MLP 512-256-128", 12
@@ -155,25 +154,13 @@ def test_without_a_secret_the_teacher_page_says_how_to_set_one(app_server, page)
     expect(page.get_by_role("button", name=re.compile("Cancel|Delete"))).to_have_count(0)
 
 
-@pytest.fixture(scope="module")
-def class_runs(tiny_model, tmp_path_factory):
-    root = tmp_path_factory.mktemp("class-runs")
-    shutil.copytree(tiny_model.path, root / "someone-elses-run")
-    return root
-
-
-@pytest.fixture(scope="module")
-def teacher_server(class_runs):
-    # No duration cap: the long run is there only to be seen and cancelled, and on a loaded machine its estimate
-    # (measured on this server) passed the 10-minute cap once in CI, which refused it; the cap has its own test
-    # (test_an_over_budget_run_is_refused_with_what_to_lower).
-    env = {
-        "FASHION_STUDIO_TEACHER_SECRET": SECRET,
-        store.ENV_RUNS_DIR: str(class_runs),
-        "FASHION_STUDIO_MAX_RUN_SECONDS": "0",
-    }
-    with serving(env, "teacher") as server:
-        yield server
+@pytest.fixture
+def class_runs(tiny_model, runs_dir):
+    """The teacher server's runs folder with another browser's run in it; this test's copies never outlive it."""
+    shutil.copytree(tiny_model.path, runs_dir / "someone-elses-run")
+    yield runs_dir
+    for name in ("someone-elses-run", "students-own-run"):
+        shutil.rmtree(runs_dir / name, ignore_errors=True)
 
 
 def give_run_to(root, source: str, name: str, owner: str) -> None:
@@ -212,7 +199,7 @@ def test_the_teacher_sees_and_stops_everything_students_only_their_own(teacher_s
         expect(student.get_by_role("button", name="Stop training")).to_be_visible(timeout=90_000)
         teacher.goto(f"{teacher_server.url}/teacher")
         wait_for_app(teacher)
-        teacher.get_by_label("Teacher secret").fill(SECRET)
+        teacher.get_by_label("Teacher secret").fill(TEACHER_SECRET)
         teacher.get_by_role("button", name="Unlock").click()
         row = teacher.locator("[class*='st-key-job-']").filter(has_text="class-run")
         expect(row).to_have_count(1)

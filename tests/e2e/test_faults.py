@@ -1,9 +1,10 @@
 """Faults in a real browser: damaged model folders, a server killed mid-training, a missing dataset.
 
-Each scenario runs its own `streamlit run` on its own models folder, so the damage it does is
+The servers here are the module's own, on models folders of their own, so the damage they see is
 seen by nobody else: damaged copies are listed as broken while every other model keeps working;
 a killed run (in training, or in the saving step) is never listed; a missing dataset shows the
-fix, never a traceback.
+fix, never a traceback. The damaged folder's server is also the one killed mid-training (its last
+test), and a server restarted on that folder must list none of what the kills left behind.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def damaged_runs(tiny_model, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def damaged_server(damaged_runs):
+    """Serves the damaged folder until test_a_run_killed_in_training_or_saving_is_never_listed kills it."""
     with serving({store.ENV_RUNS_DIR: str(damaged_runs)}, "faults-damaged") as server:
         yield server
 
@@ -216,32 +218,36 @@ def kill_while_saving(tiny_model, runs: Path, model_id: str) -> Path:
     return Path(line.removeprefix("staged ").strip())
 
 
-def test_a_run_killed_in_training_or_saving_is_never_listed(page, tmp_path, tiny_model):
-    runs = tmp_path / "runs"
-    env = {store.ENV_RUNS_DIR: str(runs)}
+def listed(runs: Path) -> set[str]:
+    return {artifact.model_id for artifact in store.list_artifacts([runs])}
 
-    with serving(env, "faults-killed-server") as first:
-        page.goto(f"{first.url}/train")
-        wait_for_app(page)
-        # the defaults: an MLP, 15 epochs on all 60,000 examples: minutes of work
-        page.get_by_role("textbox", name="Model name").fill(KILLED)
-        page.get_by_role("button", name="Start training").click()
-        expect(page.get_by_role("button", name="Stop training")).to_be_visible(timeout=120_000)
-        expect(page.get_by_text(f"Run: {KILLED}")).to_be_visible()
-        expect(page.get_by_text(re.compile(r"Epoch \d+/15 · batch \d+/"))).to_be_visible(timeout=60_000)
-        assert store.list_artifacts([runs]) == []  # it really is mid-training: nothing saved yet
-        os.killpg(first.process.pid, signal.SIGKILL)
-        assert first.process.wait(30) == -signal.SIGKILL
+
+def test_a_run_killed_in_training_or_saving_is_never_listed(page, damaged_server, damaged_runs, tiny_model):
+    # the damaged folder's server, whose other tests are done: its folder holds only the copies made for them
+    runs, first = damaged_runs, damaged_server
+    before = {GOOD, *BROKEN}
+    assert listed(runs) == before
+    page.goto(f"{first.url}/train")
+    wait_for_app(page)
+    # the defaults: an MLP, 15 epochs on all 60,000 examples: minutes of work
+    page.get_by_role("textbox", name="Model name").fill(KILLED)
+    page.get_by_role("button", name="Start training").click()
+    expect(page.get_by_role("button", name="Stop training")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(f"Run: {KILLED}")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Epoch \d+/15 · batch \d+/"))).to_be_visible(timeout=60_000)
+    assert listed(runs) == before  # it really is mid-training: nothing saved yet
+    os.killpg(first.process.pid, signal.SIGKILL)
+    assert first.process.wait(30) == -signal.SIGKILL
 
     staged = kill_while_saving(tiny_model, runs, SAVED_AT_KILL)
     # A complete-looking folder is left under its hidden staging name...
     assert staged.parent == runs and staged.name.startswith(".partial-")
     assert {path.name for path in staged.iterdir()} >= {store.MODEL_FILE, store.META_FILE, store.HISTORY_FILE}
-    # ...but neither run ever got a real name, and nothing in the folder is listed.
+    # ...but neither run ever got a real name, and nothing new in the folder is listed.
     assert not (runs / KILLED).exists() and not (runs / SAVED_AT_KILL).exists()
-    assert store.list_artifacts([runs]) == []
+    assert listed(runs) == before
 
-    with serving(env, "faults-restarted-server") as second:
+    with serving({store.ENV_RUNS_DIR: str(runs)}, "faults-restarted-server") as second:
         warning = page.get_by_test_id("stAlertContentWarning")
         for model_id in (KILLED, SAVED_AT_KILL, staged.name):
             open_evaluate(page, second, model_id)
