@@ -324,9 +324,10 @@ def test_a_lesson_by_keyboard_and_its_results(server, page):
     expect_accessible(page, "/lessons, a lesson in progress")
     expect(page.get_by_role("button", name="Stop the whole lesson")).to_have_count(0, timeout=180_000)
     expect(page.get_by_role("button", name="Start the lesson")).to_be_visible()
-    # one chart once the last rerun is drawn (during it, the old and the new one can both be on the page)
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
-    expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
+    # one chart's two panels (loss, accuracy) once the last rerun is drawn (during it, the old and the new one
+    # can both be on the page)
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     expect_accessible(page, "/lessons, a lesson's results")
     no_error(page)
 
@@ -355,7 +356,7 @@ def test_the_embedding_map_and_two_models_side_by_side(server, page):
     visit(page, server, "compare")
     overlay = combobox(page, "Models to overlay")
     tab_to(page, overlay)
-    page.keyboard.type("mlp_128")
+    page.keyboard.type("MLP 128")  # the list names models as Train does
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     expect(page.get_by_text(re.compile("Show the numbers: accuracy"))).to_be_visible()
