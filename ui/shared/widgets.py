@@ -104,7 +104,7 @@ PAGE_CSS = f"""<style>
 [class*="st-key-{PANELS_KEY}-"] > [data-testid="stElementContainer"],
 [data-testid="stLayoutWrapper"]:has(> [class*="st-key-{STACKS_KEY}-"]) {{ min-width: min({STACK_MIN_WIDTH}, 100%); }}
 [class*="st-key-{FIXED_KEY}-"] {{ max-width: 100%; }}
-[data-testid="stTooltipHoverTarget"] > button {{
+[data-testid="stTooltipIcon"] [data-testid="stTooltipHoverTarget"] > button {{
     min-width: {TARGET}; min-height: {TARGET}; margin: -4px; justify-content: center; align-items: center;
 }}
 [data-testid="stCheckbox"] label, [data-testid="stRadioOption"] {{ min-height: {TARGET}; align-items: center; }}
