@@ -16,13 +16,17 @@ run: setup
 dev: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
+# Two pytest workers (pytest-xdist): tests/conftest.py keeps each module in one worker, and the browser and Ray
+# tests together in one.
+TEST_WORKERS ?= -n 2 --dist loadgroup
+
 test: setup-test
 	$(PY) -m pytest
 
 # While editing: the unit tests, every page through AppTest and the lint, without the browser, Ray or anything
-# marked slow (markers in pyproject.toml): a few minutes on 2 cores. `make test` runs everything.
+# marked slow (markers in pyproject.toml), in two workers: about 3 minutes on 2 cores. `make test` runs everything.
 test-quick: setup-test
-	$(PY) -m pytest tests/unit tests/app tests/test_lint.py -m "not e2e and not slow and not ray"
+	$(PY) -m pytest $(TEST_WORKERS) tests/unit tests/app tests/test_lint.py -m "not e2e and not slow and not ray"
 
 setup: system-packages $(VENV)/.runtime-installed $(TFJS)
 setup-test: test-system-packages $(VENV)/.dev-installed $(TFJS)
