@@ -23,12 +23,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class StreamlitServer:
-    """`streamlit run app.py` exactly as `make run` starts it (only the port differs); ``url`` once healthy."""
+BASE_PATH_SETTING = "STREAMLIT_SERVER_BASE_URL_PATH"  # server.baseUrlPath, as a proxy in front of the app sets it
 
-    def __init__(self, env: dict[str, str] | None = None, log_name: str = "server", log_dir: Path = LOG_DIR):
+
+class StreamlitServer:
+    """`streamlit run app.py` exactly as `make run` starts it (only the port differs); ``url`` once healthy.
+
+    ``base_path`` serves it under a path, as behind a school's reverse proxy at /studio/ (Streamlit's own
+    ``server.baseUrlPath``, given in the environment: the command stays the same); ``url`` includes it."""
+
+    def __init__(
+        self, env: dict[str, str] | None = None, log_name: str = "server", log_dir: Path = LOG_DIR, base_path: str = ""
+    ):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://127.0.0.1:{self.port}" + (f"/{base_path.strip('/')}" if base_path.strip("/") else "")
+        env = {**(env or {}), BASE_PATH_SETTING: base_path.strip("/")}
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"{log_name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()

@@ -8,19 +8,10 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from core.data import CLASS_NAMES
+
 SPLITS = ("tuning", "held-out")
-TOP, TROUSER, PULLOVER, DRESS, COAT, SANDAL, SHIRT, SNEAKER, BAG, BOOT = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
+TOP, TROUSER, PULLOVER, DRESS, COAT, SANDAL, SHIRT, SNEAKER, BAG, BOOT = CLASS_NAMES
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.models import bundles, store
+from tests.app.conftest import open_page
 from tests.conftest import REPO_ROOT
 from ui.shared import state
 
@@ -20,17 +21,13 @@ def runs(tmp_path, monkeypatch):
     return root
 
 
-def open_page() -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/bring.py").run()
-    assert not at.exception, [item.value for item in at.exception]
-    return at
+def open_bring() -> AppTest:
+    return open_page("bring")
 
 
 def test_a_notebook_model_is_imported_with_its_decisions_and_accuracy(runs):
     recorded = json.loads((FIXTURES / "accuracies.json").read_text())["keras2-cnn"]
-    at = open_page()
+    at = open_bring()
     assert at.button(key="bring-import").disabled
     at.file_uploader(key="bring-model-file").set_value(
         ("keras2-cnn.h5", (FIXTURES / "keras2-cnn.h5").read_bytes(), "application/octet-stream")
@@ -49,7 +46,7 @@ def test_a_notebook_model_is_imported_with_its_decisions_and_accuracy(runs):
 
 
 def test_a_renamed_file_is_refused_in_one_sentence_and_nothing_is_saved(runs):
-    at = open_page()
+    at = open_bring()
     at.file_uploader(key="bring-model-file").set_value(("notes.h5", b"just notes", "application/octet-stream")).run()
     at.button(key="bring-import").click().run()
     assert not at.exception and not at.success
@@ -59,7 +56,7 @@ def test_a_renamed_file_is_refused_in_one_sentence_and_nothing_is_saved(runs):
 
 def test_a_bundle_comes_back_as_this_browsers_run(runs, tiny_model):
     data = bundles.bundle(tiny_model)
-    at = open_page()
+    at = open_bring()
     at.file_uploader(key="bring-bundle-file").set_value((f"{tiny_model.model_id}.zip", data, "application/zip")).run()
     at.button(key="bring-bundle").click().run()
     assert not at.exception and not at.error

@@ -9,19 +9,11 @@ import socket
 from streamlit.testing.v1 import AppTest
 
 from core.models import database, store
-from tests.conftest import REPO_ROOT
+from tests.app.conftest import open_page
 from tests.unit.test_store_database import save_copy
 from ui.shared import models as model_picker
 
 UNREACHABLE = "The class's runs cannot be reached right now."
-
-
-def open_evaluate() -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "studio.py"), default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/evaluate.py").run()
-    assert not at.exception, [item.value for item in at.exception]
-    return at
 
 
 def listed(at: AppTest, text: str) -> bool:
@@ -35,7 +27,7 @@ def errors(at: AppTest) -> str:
 
 def test_a_stored_run_is_listed_and_a_database_gone_mid_class_is_said_then_recovered(store_url, postgres, tiny_model):
     save_copy(tiny_model, "stored-run")
-    at = open_evaluate()
+    at = open_page("evaluate")
     assert listed(at, "stored-run")
     postgres.pg_ctl("stop")
     try:
@@ -57,7 +49,7 @@ def test_an_unreachable_store_at_start_is_said_and_nothing_goes_to_a_folder(monk
     monkeypatch.setenv(store.ENV_STORE_URL, f"postgresql://studio:secret@127.0.0.1:{port}/classroom")
     monkeypatch.setenv(store.ENV_RUNS_DIR, str(tmp_path / "runs"))
     try:
-        at = open_evaluate()
+        at = open_page("evaluate")
         assert UNREACHABLE in errors(at) and f"127.0.0.1:{port}/classroom" in errors(at)
         assert "secret" not in errors(at)  # must NOT happen: the password shown on the page
         at.switch_page("app_pages/teacher.py").run()

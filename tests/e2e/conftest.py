@@ -26,9 +26,11 @@ OUTPUT_DIR = REPO_ROOT / "tests" / "e2e" / "output"
 
 
 @contextmanager
-def serving(env: dict[str, str] | None = None, log_name: str = "server") -> Iterator[StreamlitServer]:
+def serving(
+    env: dict[str, str] | None = None, log_name: str = "server", base_path: str = ""
+) -> Iterator[StreamlitServer]:
     """A healthy `streamlit run` for the duration of the block, stopped however it ends."""
-    server = StreamlitServer(env=env, log_name=log_name)
+    server = StreamlitServer(env=env, log_name=log_name, base_path=base_path)
     try:
         server.wait_healthy()
         yield server
@@ -45,9 +47,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+STUDIO_PATH = "studio"  # the shared server's base path
+
+
 @pytest.fixture(scope="session")
 def app_server(runs_dir) -> Iterator[StreamlitServer]:
-    with serving({"FASHION_STUDIO_RUNS_DIR": str(runs_dir)}) as server:
+    """The session's shared server, served under /studio/ as behind a school's proxy: every scenario on it, browser
+    training included, runs under a base path; the other servers of the suite serve at the root."""
+    with serving({"FASHION_STUDIO_RUNS_DIR": str(runs_dir)}, base_path=STUDIO_PATH) as server:
         yield server
 
 

@@ -4,7 +4,7 @@ server follows, stops, refuses bad weights, and evaluates and saves what comes b
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 import numpy as np
 import pytest
@@ -26,21 +26,26 @@ def open_train(page, url: str, name: str, epochs: int) -> None:
     expect(page.get_by_text("Keep this tab open: a reload or closing it ends the run.")).to_be_visible()
 
 
+def app_root(page) -> str:
+    """The app's base path in the page's address ("/studio" on the shared server): the routes live under it."""
+    return urlparse(page.url).path.rsplit("/", 1)[0]
+
+
 def post_weights(page, run_id: str, weights) -> dict:
     """POST weights to a run's route from inside the page (the page's own cookie): status and answer."""
     return page.evaluate(
-        """async ([runId, weights]) => {
-            const response = await fetch(`/browser/runs/${runId}/weights`, {
+        """async ([root, runId, weights]) => {
+            const response = await fetch(`${root}/browser/runs/${runId}/weights`, {
                 method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({weights}),
             });
             return {status: response.status, answer: await response.json()};
         }""",
-        [run_id, weights],
+        [app_root(page), run_id, weights],
     )
 
 
-NAN_WEIGHTS_OF_THE_PLAN = """async (runId) => {
-    const plan = await (await fetch(`/browser/runs/${runId}/plan`)).json();
+NAN_WEIGHTS_OF_THE_PLAN = """async ([root, runId]) => {
+    const plan = await (await fetch(`${root}/browser/runs/${runId}/plan`)).json();
     const nan = (shape) => {
         const floats = new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(NaN);
         const bytes = new Uint8Array(floats.buffer);
@@ -109,7 +114,7 @@ def test_a_browser_run_shows_live_progress_refuses_bad_weights_stops_and_ends_on
 
     wrong_shapes = post_weights(page, run_id, [[{"shape": [3, 3], "data": ""}]])
     assert wrong_shapes["status"] == 400 and "layers with weights" in wrong_shapes["answer"]["error"]
-    nan = post_weights(page, run_id, page.evaluate(NAN_WEIGHTS_OF_THE_PLAN, run_id))
+    nan = post_weights(page, run_id, page.evaluate(NAN_WEIGHTS_OF_THE_PLAN, [app_root(page), run_id]))
     assert nan["status"] == 400 and "not numbers" in nan["answer"]["error"]
     expect(page.get_by_role("button", name="Stop training")).to_be_visible()  # refused weights end nothing
 
@@ -127,3 +132,13 @@ def test_a_browser_run_shows_live_progress_refuses_bad_weights_stops_and_ends_on
     expect(page.get_by_role("button", name="Stop training")).to_have_count(0)
     assert not any(path.name.startswith("e2e-browser-stop") for path in runs_dir.iterdir())
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_the_apps_own_routes_answer_under_its_base_path(app_server, page):
+    """Served at /studio/ (server.baseUrlPath), TensorFlow.js is the script itself there, not the app's HTML page."""
+    assert urlparse(app_server.url).path == "/studio"
+    script = page.request.get(f"{app_server.url}/browser/tfjs/tf.min.js")
+    assert script.ok and script.headers["content-type"].startswith("text/javascript")
+    assert b"<html" not in script.body()[:2000].lower()  # must NOT happen: the page's HTML answering for the script
+    root = app_server.url.rsplit("/studio", 1)[0]
+    assert page.request.get(f"{root}/browser/tfjs/tf.min.js").status == 404  # nothing at the root when under a path
