@@ -16,9 +16,9 @@ run: setup
 dev: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
-# Two pytest workers (pytest-xdist): tests/conftest.py keeps each module in one worker, and the browser and Ray
-# tests together in one.
-TEST_WORKERS ?= -n 2 --dist loadgroup
+# Two pytest workers (pytest-xdist): tests/conftest.py keeps each test file in one worker, and the browser and
+# Ray tests together in one.
+TEST_WORKERS ?= -n 2
 
 test: setup-test
 	$(PY) -m pytest

@@ -18,19 +18,23 @@ os.environ["FASHION_STUDIO_RUNS_DIR"] = str(_RUNS)
 os.environ["FASHION_MNIST_NO_DOWNLOAD"] = "1"  # tests never reach for the network
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-_E2E = REPO_ROOT / "tests" / "e2e"
+# Test files that start the session's servers or its Ray cluster: under pytest-xdist they share one worker.
+_SERVER_TESTS = ("tests/e2e/", "tests/unit/test_ray_backend.py")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `-n 2 --dist loadgroup` (make test, make test-quick): the browser tests and the Ray tests run in one
-    worker, in order, so the session's servers and Ray cluster start once; every other module runs whole in one
-    worker, so its module fixtures are made once."""
-    if not getattr(config.option, "loadgroup", False):  # set in the workers of a --dist loadgroup run only
-        return
-    for item in items:
-        serial = _E2E in item.path.parents or item.get_closest_marker("ray") is not None
-        item.add_marker(pytest.mark.xdist_group("servers" if serial else item.path.relative_to(REPO_ROOT).as_posix()))
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: pytest runs without the plugin too
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """With `-n 2` (make test-quick): each test file runs whole in one worker, so its module fixtures are made once,
+    and the browser and Ray tests all run in one worker, in order, so the session's servers and cluster start once.
+    (xdist's own --dist loadgroup marks cannot do it: pytest 9 ignores the node ids it rewrites.)"""
+    from xdist.scheduler import LoadFileScheduling
+
+    class ServersTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return "servers" if path.startswith(_SERVER_TESTS) else path
+
+    return ServersTogether(config, log)
 
 
 @pytest.fixture(scope="session")
