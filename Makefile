@@ -17,11 +17,11 @@ dev: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
 # Two pytest workers (pytest-xdist): tests/conftest.py keeps each test file in one worker, and the browser and
-# Ray tests together in one.
+# Ray tests together in one. `make test TEST_WORKERS=` runs everything in one process.
 TEST_WORKERS ?= -n 2
 
 test: setup-test
-	$(PY) -m pytest
+	$(PY) -m pytest $(TEST_WORKERS)
 
 # While editing: the unit tests, every page through AppTest and the lint, without the browser, Ray or anything
 # marked slow (markers in pyproject.toml), in two workers: about 3 minutes on 2 cores. `make test` runs everything.

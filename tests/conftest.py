@@ -24,9 +24,9 @@ _SERVER_TESTS = ("tests/e2e/", "tests/unit/test_ray_backend.py")
 
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: pytest runs without the plugin too
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """With `-n 2` (make test-quick): each test file runs whole in one worker, so its module fixtures are made once,
-    and the browser and Ray tests all run in one worker, in order, so the session's servers and cluster start once.
-    (xdist's own --dist loadgroup marks cannot do it: pytest 9 ignores the node ids it rewrites.)"""
+    """With `-n 2` (make test, make test-quick): each test file runs whole in one worker, so its module fixtures are
+    made once, and the browser and Ray tests all run in one worker, in order, so the session's servers and cluster
+    start once. (xdist's own --dist loadgroup marks cannot do it: pytest 9 ignores the node ids it rewrites.)"""
     from xdist.scheduler import LoadFileScheduling
 
     class ServersTogether(LoadFileScheduling):
