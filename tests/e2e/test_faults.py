@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core import data
-from core.models import store
+from core.models import store, zoo
 from tests.e2e.conftest import OUTPUT_DIR, REPO_ROOT, StreamlitServer, serving, source_button, wait_for_app
 from ui.shared import identity
 
@@ -95,8 +95,8 @@ def test_compare_ranks_the_working_models_and_names_the_broken(damaged_server, p
         expect(left_out.get_by_role("listitem").filter(has_text=model_id)).to_contain_text(reason)
     board = page.get_by_test_id("stDataFrame").first
     expect(board.get_by_text(GOOD, exact=True)).to_have_count(1, timeout=30_000)
-    for model_id in shipped:  # (its id may show twice: as the model and as its architecture)
-        expect(board.get_by_text(model_id, exact=True).first).to_be_attached()
+    for model_id in shipped:  # a shipped model by the name students know (it may show twice: model, architecture)
+        expect(board.get_by_text(zoo.arch_name(model_id), exact=True).first).to_be_attached()
 
     # must NOT happen: a traceback, an error box, a broken model ranked, the good copy called broken
     expect(page.get_by_test_id("stException")).to_have_count(0)
