@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import memory as process_memory  # noqa: E402
 from harness.chromium import CHROMIUM, CHROMIUM_ARGS, wait_for_app  # noqa: E402
-from harness.serve import free_port  # noqa: E402
+from harness.serve import free_port, wait_healthy  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "bench" / "results" / "cloud-rehearsal.md"
@@ -370,20 +370,6 @@ def cloud_server(
                     process.wait()
 
 
-def wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}: {log_path.read_text()[-1500:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)  # polling a health endpoint
-    raise TimeoutError(f"the server did not answer /_stcore/health within {HEALTH_TIMEOUT_S} s")
-
-
 def wait_for_script(tab) -> None:
     """Connected, the page's title drawn, and the script run to its end (Streamlit's own e2e tests' wait)."""
     from playwright.sync_api import expect
@@ -498,7 +484,7 @@ def serve_and_walk(app_dir: Path, env_dir: Path, workdir: Path, report: Report) 
     try:
         started = time.perf_counter()
         with cloud_server(app_dir, env_dir, memory, log_path) as (url, process):
-            wait_healthy(url, process, log_path)
+            wait_healthy(url, process, log_path, HEALTH_TIMEOUT_S)
             report.healthy_s = time.perf_counter() - started
             print(f"healthy in {report.healthy_s:.0f} s at {url}", flush=True)
             try:

@@ -26,6 +26,21 @@ def free_port() -> int:
 BASE_PATH_SETTING = "STREAMLIT_SERVER_BASE_URL_PATH"  # server.baseUrlPath, as a proxy in front of the app sets it
 
 
+def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 240) -> None:
+    """Poll ``url``'s health endpoint until it answers 200; a server that exits or never answers raises with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}: {log_path.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)  # polling a health endpoint, not waiting on the UI
+    raise RuntimeError(f"streamlit did not become healthy in {timeout} s")
+
+
 class StreamlitServer:
     """`streamlit run app.py` exactly as `make run` starts it (only the port differs); ``url`` once healthy.
 
@@ -59,19 +74,7 @@ class StreamlitServer:
         )
 
     def wait_healthy(self, timeout: float = 240) -> None:  # (the server warms up before it answers)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit exited with {self.process.returncode}: {self.log_path.read_text()[-2000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)  # polling a health endpoint, not waiting on the UI
-        raise RuntimeError(f"streamlit did not become healthy in {timeout} s")
+        wait_healthy(self.url, self.process, self.log_path, timeout)
 
     def stop(self) -> None:
         if self.process.poll() is None:
