@@ -22,6 +22,7 @@ Every failure is an ``ImageError`` (a ``ValueError``) with a one-line message fo
 from __future__ import annotations
 
 import io
+import numbers
 import struct
 import warnings
 import zlib
@@ -92,6 +93,44 @@ class ImageSigns:
     edge_density: float  # share of the object's box that is strong edges (texture, text)
 
 
+@dataclass(frozen=True)
+class Box:
+    """A part of the decoded original (after EXIF orientation) a person marked: fractions 0-1 of its width
+    (``left``, ``right``) and height (``top``, ``bottom``). Only what is inside is used, and the outside is
+    taken as background. A box that is not finite, not inside 0-1 or has no width or height is an ImageError."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def __post_init__(self) -> None:
+        values = (self.left, self.top, self.right, self.bottom)
+        if not all(isinstance(value, numbers.Real) and np.isfinite(value) for value in values):
+            raise ImageError("The crop box needs four finite numbers (left, top, right, bottom).")
+        if not (0.0 <= self.left < self.right <= 1.0 and 0.0 <= self.top < self.bottom <= 1.0):
+            raise ImageError(
+                "The crop box must lie inside the picture and have some width and height "
+                f"(got left {self.left:.2f}, top {self.top:.2f}, right {self.right:.2f}, bottom {self.bottom:.2f})."
+            )
+
+    @classmethod
+    def from_pixels(cls, left: float, top: float, right: float, bottom: float, width: int, height: int) -> Box:
+        """A box given in pixels of a ``width`` x ``height`` picture (corners in any order, clipped to it)."""
+        if width <= 0 or height <= 0:
+            raise ImageError("The crop box needs the picture's size in pixels.")
+        xs = sorted(min(max(float(x), 0.0), float(width)) for x in (left, right))
+        ys = sorted(min(max(float(y), 0.0), float(height)) for y in (top, bottom))
+        return cls(xs[0] / width, ys[0] / height, xs[1] / width, ys[1] / height)
+
+    def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) in whole pixels of a ``width`` x ``height`` picture, at least one wide."""
+        left, top = int(np.floor(self.left * width)), int(np.floor(self.top * height))
+        right = max(left + 1, min(width, int(np.ceil(self.right * width))))
+        bottom = max(top + 1, min(height, int(np.ceil(self.bottom * height))))
+        return left, top, right, bottom
+
+
 @dataclass(frozen=True, eq=False)
 class Preprocessed:
     image: np.ndarray  # (28, 28) float32 in [0, 1]: a light garment on black, like the dataset
@@ -100,6 +139,9 @@ class Preprocessed:
     inverted: bool  # the input was dark on light and was negated
     description: str  # what came in, e.g. "JPEG, 1200×900, RGB"
     signs: ImageSigns | None = None  # None for a dataset image (nothing was measured)
+    # One line for a person when the object could not be told from its background (e.g. "drag a box
+    # around it"), instead of a silent guess; None when the cut-out is trusted.
+    crop_advice: str | None = None
 
     def model_input(self) -> np.ndarray:
         """(1, 28, 28) float32 in 0-255: what every model takes (normalization is inside it)."""
@@ -610,10 +652,16 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-def preprocess_image(image: Image.Image, description: str = "", notes: list[str] | None = None) -> Preprocessed:
-    """A decoded Pillow image -> the model input, through STAGES; each stage that acts adds its step."""
+def preprocess_image(
+    image: Image.Image, description: str = "", notes: list[str] | None = None, crop: Box | None = None
+) -> Preprocessed:
+    """A decoded Pillow image -> the model input, through STAGES; each stage that acts adds its step.
+
+    With a ``crop`` box only what is inside it is used."""
     keyed = "transparency" in image.info and image.mode not in ALPHA_MODES
     image = _normalized_mode(image)
+    if crop is not None:
+        image = _cropped(image, crop)
     _check_dimensions(*image.size)
     description = description or f"{image.width}×{image.height}, {image.mode}"
     if max(image.size) > WORKING_SIDE:
@@ -681,13 +729,24 @@ def _shade(fill: float) -> str:
 # --- entry points, one per picture source -----------------------------------------------------
 
 
-def preprocess(data: bytes) -> Preprocessed:
-    """Image file bytes -> model input. Raises ImageError with a one-line message."""
+def preprocess(data: bytes, crop: Box | None = None) -> Preprocessed:
+    """Image file bytes -> model input (only what is inside ``crop``, when given). Raises ImageError."""
     image, description, notes = decode(data)
-    return preprocess_image(image, description, notes)
+    return preprocess_image(image, description, notes, crop)
 
 
-def preprocess_pixels(pixels: np.ndarray) -> Preprocessed:
+def _cropped(image: Image.Image, crop: Box) -> Image.Image:
+    """The part of ``image`` inside the box; a box too small to hold a garment is an ImageError."""
+    left, top, right, bottom = crop.pixels(image.width, image.height)
+    if min(right - left, bottom - top) < MIN_SIDE:
+        raise ImageError(
+            f"The box is only {right - left}×{bottom - top} pixels of the picture: drag a bigger box "
+            f"(at least {MIN_SIDE}×{MIN_SIDE})."
+        )
+    return image.crop((left, top, right, bottom))
+
+
+def preprocess_pixels(pixels: np.ndarray, crop: Box | None = None) -> Preprocessed:
     """A uint8 array, (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA (a canvas drawing) -> model input."""
     array = np.asarray(pixels)
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
@@ -703,7 +762,7 @@ def preprocess_pixels(pixels: np.ndarray) -> Preprocessed:
         array = array[..., 0]
     mode = {2: "L", 3: "RGB", 4: "RGBA"}[array.shape[2] if array.ndim == 3 else 2]
     image = Image.fromarray(np.ascontiguousarray(array), mode)
-    return preprocess_image(image, f"drawing, {image.width}×{image.height}")
+    return preprocess_image(image, f"drawing, {image.width}×{image.height}", crop=crop)
 
 
 def dataset_image(pixels: np.ndarray, label: str = "") -> Preprocessed:

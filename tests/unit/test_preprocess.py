@@ -328,3 +328,46 @@ def test_an_uneven_background_is_fitted_and_removed_entirely():
     assert np.percentile(result.image[4:-4, 4:-4], 50) > 0.8  # the garment uses the full range, not dim
     assert result.warnings == ()
     assert result.inverted  # darker than its background, like a garment photo on white
+
+
+def test_a_crop_box_keeps_only_what_is_inside(garment):
+    """Two garments side by side on white: a box around the right one gives that garment alone, as if it had
+    been photographed by itself; the same box works on bytes, a Pillow image and a pixel array."""
+    left = bad_inputs.garment_photo(garment)
+    right = bad_inputs.garment_photo(np.ascontiguousarray(garment[::-1]))
+    pair = Image.new("L", (left.width * 2, left.height), 255)
+    pair.paste(left, (0, 0))
+    pair.paste(right, (left.width, 0))
+    box = preprocess.Box(0.5, 0.0, 1.0, 1.0)
+    alone = preprocess.preprocess(png(np.asarray(right))).image
+    from_bytes = preprocess.preprocess(png(np.asarray(pair)), crop=box).image
+    from_image = preprocess.preprocess_image(pair, crop=box).image
+    from_pixels = preprocess.preprocess_pixels(np.asarray(pair), crop=box).image
+    assert correlation(from_bytes, alone) > 0.97
+    assert np.allclose(from_bytes, from_image) and correlation(from_pixels, alone) > 0.97
+    assert correlation(preprocess.preprocess(png(np.asarray(pair))).image, alone) < 0.9  # without it: both
+
+
+def test_a_box_from_pixels_is_ordered_and_clipped():
+    box = preprocess.Box.from_pixels(150, 90, -10, 10, width=100, height=100)
+    assert box == preprocess.Box(0.0, 0.1, 1.0, 0.9)
+    assert box.pixels(200, 50) == (0, 5, 200, 45)
+
+
+@pytest.mark.parametrize(
+    "corners, message",
+    [
+        ((0.5, 0.0, 0.5, 1.0), "have some width and height"),
+        ((0.2, 0.6, 0.8, 0.1), "have some width and height"),
+        ((-0.1, 0.0, 0.5, 1.0), "inside the picture"),
+        ((0.0, 0.0, float("nan"), 1.0), "four finite numbers"),
+    ],
+)
+def test_a_degenerate_box_gets_a_clear_message(corners, message):
+    with pytest.raises(ImageError, match=message):
+        preprocess.Box(*corners)
+
+
+def test_a_box_too_small_for_a_garment_gets_a_clear_message(garment):
+    with pytest.raises(ImageError, match="drag a bigger box"):
+        preprocess.preprocess(png(garment), crop=preprocess.Box(0.0, 0.0, 0.1, 0.1))
