@@ -26,6 +26,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("core.models",),
     ("core.training",),
     ("core.predict",),
+    # teaching on a student's pictures reads them as Predict prepares them: after core.predict, though in training
+    ("core.training.examples", "core.training.teach"),
     ("core.understand",),
     ("core.cli", "core.__main__"),
 )
@@ -47,6 +49,7 @@ KERAS_FREE = (
     "core.training",
     "core.training.backends",
     "core.training.browser_runtime",
+    "core.training.examples",
     "core.predict",
     "core.predict.preprocess",
     "core.predict.garment_check",
