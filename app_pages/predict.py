@@ -6,7 +6,7 @@ from core import data
 from core.predict import preprocess
 from core.understand import selection
 from ui import predict
-from ui.shared import images, loaders, widgets
+from ui.shared import crop, images, loaders, widgets
 
 st.title("🔮 Predict")
 st.caption(
@@ -28,7 +28,7 @@ CANVAS = 280  # pixels: drawn at the size it shows, so a stroke lands under the 
 source, results = widgets.stacking_columns("predict", 2, first_width=CANVAS)
 prepared, true_label = None, None
 with source:
-    chosen = widgets.pick_source(predict.SOURCE_KEY, [widgets.DRAW, widgets.UPLOAD, widgets.TEST_IMAGE])
+    chosen = widgets.pick_source(predict.SOURCE_KEY, [widgets.DRAW, widgets.UPLOAD, widgets.TEST_IMAGE, crop.CAMERA])
     if chosen == widgets.DRAW:
         from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
@@ -64,7 +64,9 @@ with source:
             "One garment on a plain background works best."
         )
         if file is not None:
-            prepared = images.prepare(lambda: preprocess.preprocess(file.getvalue()))
+            prepared = crop.cropped_photo(predict.UPLOAD_KEY, file.getvalue(), width=CANVAS)
+    elif chosen == crop.CAMERA:
+        prepared = crop.camera_photo("predict_camera", width=CANVAS)
     elif chosen == widgets.TEST_IMAGE:
         try:
             dataset, _ = loaders.dataset()
