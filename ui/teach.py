@@ -1,0 +1,72 @@
+"""The Teach page: the walkthrough, this browser's examples (grid, zip both ways) and teaching a saved model them
+(the controls, the progress and the before/after are shared with the Teacher page: ui/shared/teaching.py)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data import CLASS_NAMES
+from core.training import examples as kept
+from ui.shared import examples, identity, loaders, teaching
+
+GUIDE = """
+1. **Collect.** On **🔮 Predict**, draw (or upload, or photograph) a garment the way *you* draw it, say an outline
+   of a coat. When the answer is wrong, pick the right class under it: **➕ Add to my examples as** *Coat*. Ten
+   drawings the model gets wrong, over two or three classes, are plenty; add a couple of each class it gets right
+   too.
+2. **Teach.** Here, pick a saved model and press **🖍️ Teach**. About a third of your pictures of each class are
+   held back: the model never learns from them, so they can judge it honestly. A copy of the model learns the
+   rest, each picture shifted, turned and zoomed into many, mixed with Fashion-MNIST images so it does not forget.
+3. **See.** The base and the taught model side by side, on your held-back pictures and on the 10,000 test
+   images: did it learn your kind of picture, and what did that cost? Then ask it on **Predict**: your new
+   model answers beside the others.
+"""
+
+
+def guide() -> None:
+    with st.expander("How it works: collect ten drawings the model gets wrong, teach, see", expanded=True):
+        st.markdown(GUIDE)
+        st.page_link("app_pages/predict.py", label="Collect on Predict", icon="🔮")
+
+
+def your_examples(found: list[kept.Example]) -> None:
+    """This browser's examples per class, each removable; the zip both ways."""
+    owner = identity.owner()
+    if found:
+        counts = kept.counts(found)
+        st.caption(
+            f"{len(found)} example(s): "
+            + ", ".join(f"{count} {name}" for name, count in _named_counts(counts))
+            + ". Only you and your teacher see them."
+        )
+        examples.grid(found, prefix="mine", owner=owner)
+    else:
+        st.info(
+            "No examples yet. On Predict, draw or upload a garment and add it under the answer with its true class; "
+            "or add a zip of class folders below.",
+            icon="🫙",
+        )
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        examples.download(owner, len(found), key="mine-zip")
+    examples.upload()
+
+
+def _named_counts(counts: dict[int, int]) -> list[tuple[str, int]]:
+    return [(CLASS_NAMES[label], count) for label, count in sorted(counts.items())]
+
+
+def teach_panel(found: list[kept.Example], dataset) -> None:
+    """Pick the model, name the copy, Teach (queued fairly), follow it, then the before/after."""
+    owner = identity.owner()
+    base = teaching.pick_base(loaders.artifacts(), key="teach_base")
+    name = teaching.name_input(base, key="teach_name") if base is not None else ""
+    teaching.teach_button(base, name, found, dataset, owner, key="teach-start")
+    job = teaching.attached_job(owner)
+    fresh = teaching.follow(job, dataset) if job is not None else None
+    taught = teaching.taught_runs(owner)
+    if not taught:
+        return
+    st.subheader("Before and after")
+    chosen = teaching.pick_taught(taught, key="teach_report", newest=fresh)
+    if chosen is not None:
+        teaching.before_after(chosen, found)
