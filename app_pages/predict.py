@@ -6,7 +6,7 @@ from core import data
 from core.predict import preprocess
 from core.understand import selection
 from ui import predict
-from ui.shared import crop, images, loaders, widgets
+from ui.shared import crop, examples, images, loaders, widgets
 
 st.title("🔮 Predict")
 st.caption(
@@ -116,7 +116,9 @@ with results:
         weak = selection.weak_ids(asked)
         if verdict.garment:
             predict.show_lead(answers, true_label, weak=weak)
+            examples.offer_to_keep(prepared, chosen)  # "Add to my examples as …": the Teach page teaches them
             predict.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)
         else:
+            examples.offer_to_keep(prepared, chosen)
             with st.expander("What the models guess anyway (each must answer one of its ten classes)"):
                 predict.show_predictions(answers.predictions, true_label, weak=weak, vote_note=answers.vote_note)
