@@ -31,17 +31,21 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 from skimage import morphology
 
 from core.data import IMAGE_SIDE
 
-ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
-FORMAT_NAMES = "PNG, JPEG, WebP, GIF or BMP"
+pillow_heif.register_heif_opener()  # HEIC/HEIF (the iPhone's photos) open like any Pillow format
+
+ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "HEIF")
+FORMAT_NAMES = "PNG, JPEG, WebP, GIF, BMP or HEIC"
 # What an uploader should let through: the readable formats, plus SVG and PDF so that a person
 # who picks one is told why it can't be used instead of being silently refused.
-UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "gif", "bmp", "svg", "pdf")
+UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "gif", "bmp", "heic", "heif", "svg", "pdf")
+HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")  # ISO BMFF 'ftyp' brands
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; the header is checked before any pixel is decoded
 MIN_SIDE = 8
@@ -163,6 +167,8 @@ def _magic_format(data: bytes) -> str | None:
     """The readable format the first bytes announce, even when the rest is damaged."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WebP"
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return "HEIC"
     for magic, name in _MAGIC.items():
         if data.startswith(magic):
             return name
@@ -187,7 +193,8 @@ def _unsupported_reason(data: bytes) -> str:
     if head[4:8] == b"ftyp":
         if head[8:12] in (b"avif", b"avis"):
             return "AVIF images aren't supported: save it as PNG or JPEG first."
-        return "HEIC/HEIF photos (the iPhone default) aren't supported: export it as JPEG first."
+        if head[8:12] not in HEIF_BRANDS:
+            return f"This video or ISO media file isn't an image this app can read: use a {FORMAT_NAMES} file."
     if head.startswith((b"II*\x00", b"MM\x00*")):
         return f"TIFF images aren't supported: save it as {FORMAT_NAMES} first."
     if head.startswith(b"8BPS"):
@@ -239,9 +246,10 @@ def decode(data: bytes) -> tuple[Image.Image, str, list[str]]:
                 image.seek(0)
                 notes.append(f"Animated image ({frames} frames): using the first frame.")
             shrink = WORKING_SIDE / max(image.size)
-            if image_format in ("JPEG", "MPO") and shrink < 1:
+            if image_format in ("JPEG", "MPO", "HEIF") and shrink < 1:
                 # Decode a big JPEG at 1/2, 1/4 or 1/8 scale straight away (never below the working
                 # size): a 12-megapixel photo decodes ~10x faster and in a fraction of the memory.
+                # A HEIC photo's embedded thumbnail is taken instead when one is at least that big.
                 image.draft(None, (round(image.width * shrink), round(image.height * shrink)))
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

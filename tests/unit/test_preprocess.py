@@ -371,3 +371,30 @@ def test_a_degenerate_box_gets_a_clear_message(corners, message):
 def test_a_box_too_small_for_a_garment_gets_a_clear_message(garment):
     with pytest.raises(ImageError, match="drag a bigger box"):
         preprocess.preprocess(png(garment), crop=preprocess.Box(0.0, 0.0, 0.1, 0.1))
+
+
+def heic(image: Image.Image) -> bytes:
+    """A real HEIC file, made by pillow-heif's encoder (the iPhone's format)."""
+    return bad_inputs.encode(image.convert("RGB"), "HEIF", quality=90)
+
+
+def test_a_heic_photo_is_read_like_a_jpeg(garment):
+    photo = bad_inputs.garment_photo(garment)
+    data = heic(photo)
+    assert data[4:12] == b"ftypheic"
+    result = preprocess.preprocess(data)
+    assert result.description.startswith("HEIF, 180×180")
+    assert result.inverted and aligned_correlation(result.image, garment) > 0.9
+    assert "heic" in preprocess.UPLOAD_EXTENSIONS and "HEIC" in preprocess.FORMAT_NAMES
+
+
+@pytest.mark.parametrize("damage", ["cut in half", "header overwritten"])
+def test_a_damaged_heic_gets_a_clear_message(garment, damage):
+    data = bytearray(heic(bad_inputs.garment_photo(garment)))
+    if damage == "cut in half":
+        data = data[: len(data) // 2]
+    else:
+        data[40:400] = bytes(360)
+    with pytest.raises(ImageError, match=r"^The HEI[CF] file is damaged or cut off") as caught:
+        preprocess.preprocess(bytes(data))
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
