@@ -7,6 +7,9 @@ from ui.shared import live, widgets
 
 st.title("🧪 Lessons")
 st.markdown("Each lesson trains a few small runs that differ in one or two settings, then shows them side by side.")
+st.page_link(
+    "app_pages/teach.py", label="Another lesson: teach a model your own drawings, and see what changes", icon="🖍️"
+)
 dataset = widgets.require_dataset()
 
 lesson = lessons.choose() or lessons.own_form()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import teacher
-from ui.shared import runs
+from ui.shared import runs, widgets
 
 st.title("🧑‍🏫 Teacher")
 secret = teacher.configured_secret()
@@ -25,3 +25,8 @@ st.caption(
     "Without a run store, a hosted server forgets its runs when it restarts: download them all, upload them after."
 )
 runs.class_bundles()
+st.subheader("The class's examples")
+st.caption("The pictures students added to teach models: remove the bad ones before teaching on them.")
+pooled = teacher.class_examples()
+st.subheader("Teach one class model")
+teacher.teach_class_model(pooled, widgets.require_dataset())

@@ -9,6 +9,8 @@ import streamlit as st
 
 from core.models import store
 from core.training import estimate, fair_queue, jobs
+from core.training import examples as kept
+from ui.shared import examples, identity, loaders, teaching
 
 ENV_SECRET = "FASHION_STUDIO_TEACHER_SECRET"
 SECRET_NAME = "teacher_secret"
@@ -97,3 +99,30 @@ def jobs_panel() -> None:
             if not progress.finished and st.button("⏹ Cancel", key=f"cancel-{job.id}"):
                 queue.cancel(job.id)
                 st.rerun(scope="fragment")
+
+
+def class_examples() -> list[kept.Example]:
+    """Every student's examples, by browser (as the jobs list names them), each removable; all as one zip."""
+    found = kept.list_examples(None)
+    students = kept.owners()
+    st.caption(f"{len(found)} example(s) from {len(students)} browser(s).")
+    for owner in students:
+        theirs = [example for example in found if example.owner == owner]
+        with st.container(key=f"student-{owner[:12] or 'cli'}", border=True):
+            st.markdown(f"**Browser `{owner[:6] or 'CLI'}`** · {len(theirs)} example(s)")
+            examples.grid(theirs, prefix=f"class-{owner[:12] or 'cli'}", owner=None)
+    examples.download(None, len(found), key="class-examples-zip")
+    return found
+
+
+def teach_class_model(pooled: list[kept.Example], dataset) -> None:
+    """One model taught the class's pooled examples, queued like any run (the teacher's browser's one turn)."""
+    owner = identity.owner()
+    base = teaching.pick_base(loaders.artifacts(), key="class_teach_base")
+    name = teaching.name_input(base, key="class_teach_name") if base is not None else ""
+    teaching.teach_button(base, name, pooled, dataset, owner, key="class-teach-start")
+    job = teaching.attached_job(owner)
+    fresh = teaching.follow(job, dataset) if job is not None else None
+    chosen = teaching.pick_taught(teaching.taught_runs(owner), key="class_teach_report", newest=fresh)
+    if chosen is not None:
+        teaching.before_after(chosen, pooled)

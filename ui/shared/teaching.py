@@ -13,7 +13,7 @@ import streamlit as st
 from core.data import CLASS_NAMES
 from core.models import store
 from core.training import examples as kept
-from core.training import fair_queue, jobs, teach
+from core.training import jobs, teach
 from ui.shared import live, models, state, widgets
 
 JOB_PARAM = "teach"  # the teaching job's link: ?teach=<job id>
@@ -40,7 +40,10 @@ def pick_base(artifacts: Sequence[store.Artifact], key: str) -> store.Artifact |
 
 
 def name_input(base: store.Artifact, key: str) -> str:
-    return st.text_input("Name of the taught model", value=f"{base.model_id}-taught", key=key, max_chars=60)
+    """The new run's name; left empty, the base's name with "-taught" (a run's id is made unique when saved)."""
+    suggested = f"{base.model_id}-taught"
+    typed = st.text_input("Name of the taught model", placeholder=suggested, key=key, max_chars=60)
+    return typed.strip() or suggested
 
 
 def start(base: store.Artifact, name: str, taught_on: Sequence[kept.Example], dataset, owner: str) -> None:
@@ -72,7 +75,7 @@ def teach_button(
     if st.button("🖍️ Teach", type="primary", disabled=bool(missing) or base is None or busy, key=key):
         try:
             start(base, name, taught_on, dataset, owner)
-        except (teach.TeachError, fair_queue.QueueError, ValueError) as error:
+        except (ValueError, store.ArtifactError) as error:  # too few examples, a bad name, the queue's refusal
             st.error(str(error), icon="⚠️")
         else:
             st.rerun()
@@ -140,8 +143,10 @@ def tradeoff(report: teach.BeforeAfter) -> str:
         verdict = "Your examples did not change its answers on new pictures of yours: add more, and more varied ones."
     elif points < -1:
         verdict = "It learned your kind of picture and forgot some of the dataset's: that is the trade-off."
+    elif points < 0:
+        verdict = "It learned your kind of picture at a small cost to what it knew."
     else:
-        verdict = "It learned your kind of picture at little cost to what it knew."
+        verdict = "It learned your kind of picture and lost nothing on the dataset's."
     small = f" With {held} held-back pictures, each is {100 / held:.0f}% of that score." if 0 < held < 10 else ""
     return f"{facts} {verdict}{small}"
 
