@@ -16,11 +16,13 @@ from core.models import store
 from core.predict import preprocess
 from core.understand import evaluation as ev
 from core.understand import inspection as ins
-from ui.shared import images, loaders, widgets
+from ui.shared import crop, images, loaders, widgets
 
 INDEX_KEY = "inside_test_index"
 SOURCE_KEY = "inside_source"
 UPLOAD_KEY = "inside_upload"
+CAMERA_KEY = "inside_camera"
+CROP_WIDTH = 264  # pixels: the picture to crop on fills the image chooser's column (the page's CHOOSER)
 MAPS_SHOWN = 32
 MAP_COLUMNS = 8
 TEMPLATES_SHOWN = 32
@@ -36,7 +38,7 @@ TEST_IMAGE, DRAW, UPLOAD = widgets.TEST_IMAGE, widgets.DRAW, widgets.UPLOAD
 
 
 def pick_source() -> str:
-    return widgets.pick_source(SOURCE_KEY, [TEST_IMAGE, DRAW, UPLOAD])
+    return widgets.pick_source(SOURCE_KEY, [TEST_IMAGE, DRAW, UPLOAD, crop.CAMERA])
 
 
 def drawn_image(image_data: np.ndarray | None, json_data: dict | None) -> tuple[np.ndarray | None, None, str]:
@@ -50,14 +52,12 @@ def pick_image(dataset, source: str) -> tuple[np.ndarray | None, int | None, str
     if source == UPLOAD:
         file = st.file_uploader("Image file", type=list(preprocess.UPLOAD_EXTENSIONS), key=UPLOAD_KEY)
         st.caption("Turned into a 28×28 Fashion-MNIST-style image exactly as on the Predict page.")
-        if file is None:
-            return None, None, ""
-        try:
-            prepared = preprocess.preprocess(file.getvalue())
-        except preprocess.ImageError as error:
-            st.error(f"**This file cannot be used:** {error}", icon="🖼️")
-            return None, None, ""
-        return prepared.image * 255.0, None, f"your upload `{file.name}`"  # the models take 0-255 pixels
+        prepared = None if file is None else crop.cropped_photo(UPLOAD_KEY, file.getvalue(), width=CROP_WIDTH)
+        # the models take 0-255 pixels
+        return (None, None, "") if prepared is None else (prepared.image * 255.0, None, f"your upload `{file.name}`")
+    if source == crop.CAMERA:
+        prepared = crop.camera_photo(CAMERA_KEY, width=CROP_WIDTH)
+        return (None, None, "") if prepared is None else (prepared.image * 255.0, None, "your photo")
     count = len(dataset.x_test)
     if INDEX_KEY not in st.session_state:
         st.session_state[INDEX_KEY] = int(np.random.default_rng().integers(count))
