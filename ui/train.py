@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.models import export, settings, store, zoo
 from core.training import browser, browser_runtime, estimate, jobs
-from ui.shared import identity, live
+from ui.shared import identity, live, widgets
 
 RUN_PARAM = "run"  # the run's own link: ?run=<job id> (122 random bits)
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -137,9 +137,6 @@ def show_estimate(found: estimate.Estimate | None) -> None:
 
 
 # -- the settings, bound to the URL so a link opens the exact setup: one widget per row of core/models/settings.py ------
-PER_ROW = 4
-
-
 def _defaults_state(spec: zoo.ModelSpec) -> dict:
     return _state_of(spec.defaults, f"my-{spec.key}")
 
@@ -195,12 +192,10 @@ def settings_form(spec: zoo.ModelSpec, job: jobs.TrainingJob | None) -> tuple[zo
 
     chosen = {}
     with st.container(border=True):
-        for start in range(0, len(settings.SETTINGS), PER_ROW):
-            row_settings = settings.SETTINGS[start : start + PER_ROW]
-            for column, row in zip(st.columns(PER_ROW), row_settings, strict=False):
-                with column:
-                    value = _setting_widget(row, values[row.key], how(row.key, _architecture_note(row, spec)))
-                    chosen[row.name] = _from_form(row, value)
+        with widgets.wrapping_grid("train-settings"):  # four to a row on a desktop, fewer on narrower screens
+            for row in settings.SETTINGS:
+                value = _setting_widget(row, values[row.key], how(row.key, _architecture_note(row, spec)))
+                chosen[row.name] = _from_form(row, value)
         name = st.text_input(
             "Model name",
             value=values["name"],

@@ -81,6 +81,8 @@ def _digest(text: str) -> str:
 PANELS_KEY = "panels"  # a row of chart panels (``chart``)
 STACKS_KEY = "stacks"  # a column of ``stacking_columns``
 FIXED_KEY = "fixed"  # its fixed-width first column
+GRID_KEY = "grid"  # a ``wrapping_grid``
+GRID_CELL_MIN_WIDTH = "11rem"  # a grid holds as many cells of at least this width as fit in a row
 STACK_MIN_WIDTH = "20rem"  # a panel or stacking column narrower than this goes under its neighbour
 TARGET = "24px"  # the smallest tap target WCAG 2.2 AA allows (2.5.8)
 
@@ -92,6 +94,8 @@ _DISABLED_TEXT = "#4a4d52"
 # - disabled controls keep readable text (above);
 # - chart panels and stacking columns go under each other once narrower than STACK_MIN_WIDTH (Streamlit
 #   stacks st.columns only on a screen under 640 px; a tablet's open sidebar left a canvas column of 163 px);
+# - a wrapping grid's cells as many to a row as fit (Train's twelve settings: four of ~100 px on a tablet were cramped);
+# - a row of tabs wraps onto a second line rather than hide its last tabs behind a scroll arrow (Evaluate's on a phone);
 # - targets of at least 24x24 CSS px (WCAG 2.2, 2.5.8; Streamlit draws 16x16 help icons, 21 px toggle rows and
 #   22 px radio rows with no space between them): the help button grows into its margin, so no row moves;
 # - a widget's label wraps onto a second line where Streamlit cut it short ("Normalize pixels t…" on Train).
@@ -104,9 +108,13 @@ PAGE_CSS = f"""<style>
 [class*="st-key-{PANELS_KEY}-"] > [data-testid="stElementContainer"],
 [data-testid="stLayoutWrapper"]:has(> [class*="st-key-{STACKS_KEY}-"]) {{ min-width: min({STACK_MIN_WIDTH}, 100%); }}
 [class*="st-key-{FIXED_KEY}-"] {{ max-width: 100%; }}
+[class*="st-key-{GRID_KEY}-"] {{
+    display: grid; grid-template-columns: repeat(auto-fill, minmax(min({GRID_CELL_MIN_WIDTH}, 100%), 1fr));
+}}
 [data-testid="stTooltipIcon"] [data-testid="stTooltipHoverTarget"] > button {{
     min-width: {TARGET}; min-height: {TARGET}; margin: -4px; justify-content: center; align-items: center;
 }}
+[data-testid="stTabs"] [role="tablist"] {{ flex-wrap: wrap; }}
 [data-testid="stCheckbox"] label, [data-testid="stRadioOption"] {{ min-height: {TARGET}; align-items: center; }}
 [data-testid="stRadioGroup"] {{ row-gap: 0.25rem; }}
 [data-testid="stWidgetLabel"] .stMarkdownEllipsis, [data-testid="stWidgetLabel"] .stMarkdownEllipsis p {{
@@ -128,6 +136,12 @@ def stacking_columns(key: str, count: int, *, first_width: int | None = None) ->
     first = row.container(width=first_width, key=f"{FIXED_KEY}-{key}") if first_width else None
     rest = [row.container(key=f"{STACKS_KEY}-{key}-{index}") for index in range(count - (first is not None))]
     return [first, *rest] if first is not None else rest
+
+
+def wrapping_grid(key: str):
+    """A container whose elements sit in equal cells, as many to a row as fit at GRID_CELL_MIN_WIDTH each (4 on a
+    desktop, 2 on a portrait tablet beside the sidebar, 1 on a phone), where st.columns would keep a fixed count."""
+    return st.container(key=f"{GRID_KEY}-{key}")
 
 
 def needs_pointer(alternatives: str) -> None:
