@@ -4,6 +4,7 @@ by a stand-in that returns a drawing (the real one needs a browser: see tests/e2
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import shutil
 import sys
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import streamlit
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
@@ -20,12 +22,13 @@ from core.data import CLASS_NAMES
 from core.models import store
 from core.predict import inference, preprocess
 from core.understand import vote
+from tests import photo_scenes
 from tests.conftest import REPO_ROOT
 from tests.unit import bad_inputs
 from ui import predict
-from ui.shared import identity, images
+from ui.shared import crop, identity, images
 
-DRAW, UPLOAD, TEST_IMAGE = "✏️ Draw", "📁 Upload", "🎲 Test image"
+DRAW, UPLOAD, TEST_IMAGE, CAMERA = "✏️ Draw", "📁 Upload", "🎲 Test image", "📷 Camera"
 
 
 BROWSER = "0123456789abcdef0123456789abcdef"  # this test browser's cookie token: the runs below are its own
@@ -79,9 +82,24 @@ class FakeCanvas:
     def __init__(self):
         self.calls: list[dict] = []
         self.drawing: np.ndarray | None = None
+        self.dragged: tuple[float, float, float, float] | None = None  # a box to drag, (left, top, right, bottom)
+
+    def crop_canvas(self, **kwargs):
+        """What the real canvas does when a box is dragged on it: its drawing (the box it was given and the new
+        one) goes into the session under its key, then the page's callback runs."""
+        if self.dragged is not None:
+            left, top, right, bottom = self.dragged
+            self.dragged = None
+            dragged = {"type": "LabeledRect", "left": left, "top": top, "width": right - left, "height": bottom - top}
+            objects = [*kwargs["initial_drawing"]["objects"], dragged]
+            streamlit.session_state[kwargs["key"]] = {"drawing": {"raw": {"objects": objects}}}
+            kwargs["on_change"]()
+        return types.SimpleNamespace(image_data=None, json_data=kwargs["initial_drawing"])
 
     def st_canvas(self, **kwargs):
         self.calls.append(kwargs)
+        if kwargs["drawing_mode"] == "labeled_rect":  # the crop by hand's canvas
+            return self.crop_canvas(**kwargs)
         if self.drawing is None:
             return types.SimpleNamespace(image_data=None, json_data={"objects": []})
         return types.SimpleNamespace(image_data=self.drawing, json_data={"objects": [{"type": "path"}]})
@@ -304,3 +322,75 @@ def test_the_lead_card_says_what_the_other_models_answer():
     # must NOT happen: the vote counted as one more model (it repeats its members' answers)
     voted = predict.Answers((lead, _said(vote.VOTE_ID, 6), _said("a", 0)), lead, 0.95, "")
     assert predict.others_say(voted) == "The other model says T-shirt/top too."
+
+
+def test_a_camera_photo_goes_through_the_steps_of_an_upload(runs, tiny_model, dataset):
+    at = open_page(CAMERA)
+    camera = at.camera_input(key="predict_camera")
+    assert crop.CAMERA_TIP in texts(at)  # what works best, before any photo
+    assert "#### Predictions" not in texts(at)
+
+    camera.set_value(("photo.jpg", preprocess.render_as_photo(dataset.x_test[0]), "image/jpeg")).run()
+    assert not at.exception and not at.error
+    assert shows_predictions_for(at, tiny_model.meta.display_name)
+    assert "JPEG, 364×364, RGB · dark on light, so inverted" in texts(at)
+    assert at.toggle(key=crop.Keys.of("predict_camera").toggle).value is False  # the crop is offered, not forced
+
+
+def top_k(at: AppTest) -> pd.DataFrame:
+    (chart,) = chart_data(at)  # the tiny model's answer
+    return chart
+
+
+def test_a_box_from_the_sliders_or_dragged_on_the_picture_crops_the_photo(runs, tiny_model, dataset, canvas):
+    keys = crop.Keys.of(predict.UPLOAD_KEY)
+    at = open_page(UPLOAD)
+    cluttered = photo_scenes.cluttered_photo(dataset.x_test[2])  # trousers beside a big black box
+    at.file_uploader(key=predict.UPLOAD_KEY).set_value(("desk.jpg", cluttered, "image/jpeg")).run()
+    automatic = top_k(at)
+    assert canvas.calls == []  # the crop waits behind its switch
+
+    at.toggle(key=keys.toggle).set_value(True).run()
+    call = canvas.calls[-1]
+    assert call["drawing_mode"] == "labeled_rect" and call["initial_drawing"] == {"objects": []}
+    assert (call["width"], call["height"]) == (280, 210)  # the 640x480 photo fitted to the column
+    assert Image.open(io.BytesIO(call["background_image"])).size == (280, 210)
+    assert at.slider(key=keys.across).value == at.slider(key=keys.down).value == (0, 100)
+    assert top_k(at).equals(automatic)  # no box yet: the automatic crop
+
+    # the keyboard's way: the sliders' ends are the box's edges, and the canvas draws the box
+    at.slider(key=keys.across).set_value((52, 94)).run()
+    at.slider(key=keys.down).set_value((18, 76)).run()
+    assert not at.exception and not at.error
+    assert at.session_state[keys.box] == preprocess.Box(0.52, 0.18, 0.94, 0.76)
+    (drawn,) = canvas.calls[-1]["initial_drawing"]["objects"]
+    assert (drawn["left"], drawn["top"], drawn["width"], drawn["height"]) == (145.6, 37.8, 117.6, 121.8)
+    by_sliders = top_k(at)
+    assert not by_sliders.equals(automatic)  # the answer followed the box
+
+    at.button(key=keys.reset).click().run()
+    assert at.session_state[keys.box] is None
+    assert at.slider(key=keys.across).value == at.slider(key=keys.down).value == (0, 100)
+    assert canvas.calls[-1]["key"] != call["key"] and canvas.calls[-1]["initial_drawing"] == {"objects": []}
+    assert top_k(at).equals(automatic)
+
+    # the pointer's way: a box dragged on the picture moves the sliders too
+    canvas.dragged = (145.6, 37.8, 263.2, 159.6)
+    at.run()
+    assert not at.exception
+    assert at.slider(key=keys.across).value == (52, 94) and at.slider(key=keys.down).value == (18, 76)
+    box = at.session_state[keys.box]
+    assert np.allclose([box.left, box.top, box.right, box.bottom], [0.52, 0.18, 0.94, 0.76])
+    assert not top_k(at).equals(automatic)
+    canvas.dragged = (100.0, 100.0, 103.0, 102.0)  # a tap, not a box
+    at.run()
+    assert at.session_state[keys.box] == box
+
+    # a box too small to hold a garment is said in one line; a new photo starts without a box
+    at.slider(key=keys.across).set_value((50, 51)).run()
+    (error,) = at.error
+    assert "drag a bigger box" in error.value and "\n" not in error.value and not at.exception
+    other = photo_scenes.cluttered_photo(dataset.x_test[0])
+    at.file_uploader(key=predict.UPLOAD_KEY).set_value(("boot.jpg", other, "image/jpeg")).run()
+    assert at.session_state[keys.box] is None and not at.error
+    assert at.slider(key=keys.across).value == (0, 100)
