@@ -62,6 +62,9 @@ def teach_panel(found: list[kept.Example], dataset) -> None:
     name = teaching.name_input(base, key="teach_name") if base is not None else ""
     teaching.teach_button(base, name, found, dataset, owner, key="teach-start")
     job = teaching.attached_job(owner)
+    if job is not None and not job.finished:
+        teaching.follow(job, dataset)
+        return  # the before/after once it has finished
     fresh = teaching.follow(job, dataset) if job is not None else None
     taught = teaching.taught_runs(owner)
     if not taught:

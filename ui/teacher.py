@@ -122,6 +122,9 @@ def teach_class_model(pooled: list[kept.Example], dataset) -> None:
     name = teaching.name_input(base, key="class_teach_name") if base is not None else ""
     teaching.teach_button(base, name, pooled, dataset, owner, key="class-teach-start")
     job = teaching.attached_job(owner)
+    if job is not None and not job.finished:
+        teaching.follow(job, dataset)
+        return  # the before/after once it has finished
     fresh = teaching.follow(job, dataset) if job is not None else None
     chosen = teaching.pick_taught(teaching.taught_runs(owner), key="class_teach_report", newest=fresh)
     if chosen is not None:

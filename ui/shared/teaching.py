@@ -18,6 +18,7 @@ from ui.shared import live, models, state, widgets
 
 JOB_PARAM = "teach"  # the teaching job's link: ?teach=<job id>
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
+_ANNOUNCED = "teach_announced_job"  # the finished job whose run Evaluate and Inside were told to open
 
 
 def pick_base(artifacts: Sequence[store.Artifact], key: str) -> store.Artifact | None:
@@ -90,7 +91,9 @@ def follow(job: teach.TeachJob, dataset) -> store.Artifact | None:
         live.live_panel(job, {}, dataset)
         return None
     if progress.state == jobs.DONE and progress.model_id:
-        st.session_state[state.SELECTED_MODEL] = progress.model_id  # Evaluate and Inside open on it
+        if st.session_state.get(_ANNOUNCED) != job.id:  # once: a run trained later on Train keeps its turn
+            st.session_state[_ANNOUNCED] = job.id
+            st.session_state[state.SELECTED_MODEL] = progress.model_id  # Evaluate and Inside open on it
         found = store.find(progress.model_id)
         return found if found.ok else None
     if progress.state == jobs.STOPPED:
