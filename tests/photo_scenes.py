@@ -78,8 +78,12 @@ def heic(jpeg: bytes) -> bytes:
 
 def camera_video(jpeg: bytes, path: Path, size: tuple[int, int] = (640, 480)) -> Path:
     """A one-frame Y4M video of the picture, what Chromium's fake camera plays (--use-file-for-fake-video-capture):
-    the frame is the picture scaled to ``size``, as 4:2:0 YCbCr."""
-    frame = Image.open(io.BytesIO(jpeg)).convert("RGB").resize(size, Image.Resampling.LANCZOS).convert("YCbCr")
+    the picture fitted into a ``size`` frame filled with its corner's colour, as 4:2:0 YCbCr."""
+    picture = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    picture.thumbnail(size, Image.Resampling.LANCZOS)
+    frame = Image.new("RGB", size, picture.getpixel((0, 0)))
+    frame.paste(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
+    frame = frame.convert("YCbCr")
     luma, blue, red = (np.asarray(channel) for channel in frame.split())
     chroma = [
         np.asarray(Image.fromarray(c).resize((size[0] // 2, size[1] // 2), Image.Resampling.BOX)) for c in (blue, red)
