@@ -1,4 +1,4 @@
-"""Headless commands for teachers and scripts: ``python -m core list|runs|train|lesson|code|evaluate|predict|embed|label-issues|import``.
+"""Headless commands for teachers and scripts: ``python -m core list|runs|train|teach|lesson|code|evaluate|predict|embed|label-issues|import``.
 
 Human-readable progress goes to stderr; the result is one JSON line on stdout. Any
 expected failure (bad argument, missing data, broken model, bad image) prints one
@@ -184,6 +184,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teach(args: argparse.Namespace) -> int:
+    """Teach a saved model the pictures of a folder of class folders; the run's id and its before/after."""
+    from core import data
+    from core.training import examples, teach
+
+    found, problems = examples.folder_examples(args.examples)
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    spec = teach.TeachSpec(args.base, args.name, **({"epochs": args.epochs} if args.epochs else {})).validate()
+    teach.check(found)  # before the dataset and TensorFlow are loaded: too few pictures is said at once
+    print(f"teaching {args.base} {len(found)} pictures…", file=sys.stderr, flush=True)
+    result = teach.teach(spec, found, data.load(), root=Path(args.out) if args.out else None)
+    _print_json({"model_id": result.artifact.model_id, "skipped": problems, **result.report.as_json()})
+    return 0
+
+
 def add_train_settings(parser: argparse.ArgumentParser) -> None:
     """--arch, then one flag per row of the settings table (core/models/settings.py); unset flags keep the
     architecture's own recipe."""
@@ -258,6 +274,20 @@ def build_parser() -> argparse.ArgumentParser:
     issues = commands.add_parser("label-issues", help="likely label mistakes in the training set, as JSON")
     issues.add_argument("--top", type=int, help="only the N most likely")
     issues.set_defaults(run=cmd_label_issues)
+
+    taught = commands.add_parser(
+        "teach", help="fine-tune a saved model on a folder of your pictures; prints its before/after as JSON"
+    )
+    taught.add_argument("--base", required=True, help="the saved model to teach (an id from `runs`)")
+    taught.add_argument(
+        "--examples",
+        required=True,
+        help="a folder with one sub-folder per class, named 0-9 or by the class (coat, ankle-boot, t-shirt-top)",
+    )
+    taught.add_argument("--name", required=True, help="the new run's name")
+    taught.add_argument("--epochs", type=int, help="epochs of fine-tuning (default: the recipe's)")
+    taught.add_argument("--out", help="folder to save into (default: the runs store)")
+    taught.set_defaults(run=cmd_teach)
 
     imported = commands.add_parser(
         "import", help="save an outside .keras or .h5 model as a run, measured on the test set"
