@@ -56,3 +56,19 @@ def test_draw_and_upload_wait_for_an_image():
     assert "Activations, layer by layer" not in texts(at)  # nothing to look inside yet
     at.segmented_control(key="inside_source").set_value("📁 Upload").run()
     assert not at.exception and "Draw or upload an image" in texts(at)
+
+
+def test_a_camera_photo_is_looked_inside_like_an_upload(dataset):
+    from core.predict import preprocess
+    from ui.shared import crop
+
+    at = open_inside("cnn_quick")
+    at.segmented_control(key="inside_source").set_value(crop.CAMERA).run()
+    assert crop.CAMERA_TIP in texts(at) and "Activations, layer by layer" not in texts(at)
+    at.camera_input(key="inside_camera").set_value(
+        ("photo.jpg", preprocess.render_as_photo(dataset.x_test[2]), "image/jpeg")
+    )
+    at.run()
+    assert not at.exception, [item.value for item in at.exception]
+    assert "Why? (your photo)" in texts(at) and "Activations, layer by layer" in texts(at)
+    assert at.toggle(key=crop.Keys.of("inside_camera").toggle).value is False  # the crop by hand, offered
