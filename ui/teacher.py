@@ -8,7 +8,7 @@ import os
 import streamlit as st
 
 from core.models import store
-from core.training import estimate, fair_queue, jobs
+from core.training import estimate, fair_queue, jobs, teach
 from core.training import examples as kept
 from ui.shared import examples, identity, loaders, teaching
 
@@ -80,6 +80,13 @@ def _progress_text(progress: jobs.Progress) -> str:
     return progress.message or progress.state
 
 
+def _what(job: jobs.TrainingJob) -> str:
+    """A job's kind in the list: the architecture it trains, or the model it teaches examples."""
+    if isinstance(job, teach.TeachJob):
+        return f"teaching {job.teach_spec.base_model_id} {len(job.examples)} examples"
+    return job.spec.name
+
+
 @st.fragment(run_every=2.0)
 def jobs_panel() -> None:
     """Every job of the class, newest first, with Cancel on those still waiting or running."""
@@ -93,7 +100,7 @@ def jobs_panel() -> None:
         progress = job.snapshot()
         with st.container(key=f"job-{job.id}", horizontal=True, vertical_alignment="center"):
             st.markdown(
-                f"**{progress.model_id or progress.model_name}** · {job.spec.name} · `{progress.state}`"
+                f"**{progress.model_id or progress.model_name}** · {_what(job)} · `{progress.state}`"
                 f" · {_progress_text(progress)} · on {progress.where} · browser `{job.owner[:6] or 'CLI'}`"
             )
             if not progress.finished and st.button("⏹ Cancel", key=f"cancel-{job.id}"):
