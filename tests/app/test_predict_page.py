@@ -394,3 +394,19 @@ def test_a_box_from_the_sliders_or_dragged_on_the_picture_crops_the_photo(runs, 
     at.file_uploader(key=predict.UPLOAD_KEY).set_value(("boot.jpg", other, "image/jpeg")).run()
     assert at.session_state[keys.box] is None and not at.error
     assert at.slider(key=keys.across).value == (0, 100)
+
+
+def test_a_picture_whose_object_cannot_be_told_apart_offers_the_crop(runs, tiny_model, canvas):
+    from core.predict import photo_set
+
+    static = photo_set.not_garment("noise", np.random.default_rng(0))  # no object to find on any background
+    advice = preprocess.preprocess(static).crop_advice
+    assert advice, "preprocessing should say it could not tell the object apart in static"
+    keys = crop.Keys.of(predict.UPLOAD_KEY)
+    at = open_page(UPLOAD)
+    at.file_uploader(key=predict.UPLOAD_KEY).set_value(("static.jpg", static, "image/jpeg")).run()
+    assert not at.exception
+    assert any(item.value == f"{advice} Turn on **✂️ Crop by hand** below." for item in at.info)
+    at.toggle(key=keys.toggle).set_value(True).run()
+    assert any(item.value == f"{advice} Drag a box around it on the picture below." for item in at.info)
+    assert canvas.calls[-1]["drawing_mode"] == "labeled_rect"
