@@ -21,6 +21,27 @@ UPLOAD_KEY = "predict_upload"
 SOURCE_KEY = "predict_source"
 EXTRA_MODELS_KEY = "predict_extra_models"
 CHARTS_PER_ROW = 2
+NARROW = "(max-width: 640px)"  # a phone: where Streamlit puts columns under each other
+
+# Tells the page, once, that its screen is a phone's (the server cannot know): setStateValue reruns the page only
+# when the screen differs from what the page last heard, so a desktop never reruns for it.
+_NARROW_SCREEN_JS = f"""
+export default function ({{ data, setStateValue }}) {{
+  const query = window.matchMedia("{NARROW}");
+  const report = () => {{ if (query.matches !== data.narrow) setStateValue("narrow", query.matches); }};
+  report();
+  query.addEventListener("change", report);
+  return () => query.removeEventListener("change", report);
+}}
+"""
+_narrow_screen = st.components.v2.component("fms_narrow_screen", js=_NARROW_SCREEN_JS)
+# On a phone the results column sits under the canvas: the answer to trust goes to its top, right under the
+# drawing, ahead of the preprocessing steps (it was 852 px below the canvas, off the screen).
+_LEAD_FIRST_CSS = f"""<style>
+@media {NARROW} {{
+  [class*="st-key-stacks-predict-"] > [data-testid="stLayoutWrapper"]:has(> .st-key-lead-answer) {{ order: -1; }}
+}}
+</style>"""
 
 Entry = tuple[str, float, str]  # model id, model-file time, the name students know (models.model_name)
 
@@ -138,6 +159,19 @@ def _scores_frame(prediction: inference.ModelPrediction) -> pd.DataFrame:
     )
 
 
+def narrow_screen() -> bool:
+    """Whether this page is on a phone's screen, as its browser last said (False until it has)."""
+    heard = st.session_state.get(_NARROW_HEARD, False)
+    result = _narrow_screen(
+        key="predict_screen", data={"narrow": heard}, default={"narrow": False}, on_narrow_change=lambda: None
+    )
+    st.session_state[_NARROW_HEARD] = narrow = bool(result.narrow)
+    return narrow
+
+
+_NARROW_HEARD = "predict_screen_heard"  # what narrow_screen last heard, given back to its script
+
+
 def show_predictions(
     predictions: Sequence[inference.ModelPrediction],
     true_label: str | None = None,
@@ -147,8 +181,10 @@ def show_predictions(
     """Agreement first (and a table when the models disagree), then a top-k chart per model.
 
     Models in ``weak`` (near chance) get their chart but no vote: one untrained run would
-    otherwise make "the models disagree" appear on almost every image.
+    otherwise make "the models disagree" appear on almost every image. On a phone the table and the charts are
+    folded under the agreement line (a dozen cards one under another ran the page to 5,700 px).
     """
+    folded = narrow_screen()
     answers = [p for p in predictions if p.model_id != vote.VOTE_ID]  # the vote repeats its members' answers
     voting = [p for p in answers if p.model_id not in weak] or answers
     agreed = inference.consensus(voting)
@@ -171,8 +207,10 @@ def show_predictions(
         st.info(
             f"The models disagree: {agreed.votes} of {agreed.models} say **{agreed.class_name}**.{truth}", icon="🤔"
         )
+    details = st.expander(f"🔎 Each model's answer ({len(answers)} models)") if folded else st.container()
+    if not agreed.unanimous:
         rows = pd.DataFrame(inference.disagreements(voting))
-        st.dataframe(
+        details.dataframe(
             rows,
             hide_index=True,
             height="content",  # every model in view, no box scrolling inside the page
@@ -187,7 +225,7 @@ def show_predictions(
         )
     for start in range(0, len(predictions), CHARTS_PER_ROW):
         row = predictions[start : start + CHARTS_PER_ROW]
-        for column, prediction in zip(st.columns(CHARTS_PER_ROW), row, strict=False):
+        for column, prediction in zip(details.columns(CHARTS_PER_ROW), row, strict=False):
             # (a run id never has a space, so the vote's card key cannot clash with a model's)
             key = "all-models-vote" if prediction.model_id == vote.VOTE_ID else f"prediction-{prediction.model_id}"
             with column.container(key=key, border=True):
@@ -251,6 +289,7 @@ def show_lead(found: Answers, true_label: str | None = None, weak: Collection[st
         return
     top = found.lead.best
     mark = "" if not true_label else (" ✅ right" if top.class_name == true_label else f" ❌ (true: {true_label})")
+    st.html(_LEAD_FIRST_CSS)
     with st.container(key="lead-answer", border=True):
         st.markdown(f"### {top.class_name} · {top.probability:.0%}{mark}")
         st.caption(
