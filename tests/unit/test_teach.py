@@ -4,14 +4,20 @@ what the two models really answer; the fair queue runs and stops it like a train
 
 from __future__ import annotations
 
+import io
+import json
+import subprocess
+import sys
 import threading
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from core.models import store
 from core.training import examples, jobs, teach
 from core.training.fair_queue import TrainingQueue
+from tests.conftest import REPO_ROOT
 
 SMALL = {"epochs": 1, "copies": 3, "fashion_images": 300, "batch_size": 64}  # seconds, not the real recipe
 
@@ -122,3 +128,33 @@ def test_a_teaching_asked_to_stop_saves_nothing(dataset, tiny_model, runs_dir):
 def test_an_unknown_base_model_is_refused_before_it_queues(dataset):
     with pytest.raises(store.ArtifactError, match="No model called 'no-such-model'"):
         teach.TeachJob(teach.TeachSpec("no-such-model", "x", **SMALL), student_examples(dataset, {0: 3, 7: 3}))
+
+
+@pytest.mark.slow  # real CLI subprocesses, each importing TensorFlow
+def test_the_cli_teaches_from_class_folders_and_prints_the_before_after(dataset, tiny_model, tmp_path):
+    folder = tmp_path / "my-pictures"
+    for name, label in (("coat", 4), ("6", 6), ("Ankle_Boot", 9)):
+        (folder / name).mkdir(parents=True)
+        for index in np.flatnonzero(dataset.y_test == label)[:3]:
+            buffer = io.BytesIO()
+            Image.fromarray(dataset.x_test[index]).save(buffer, "PNG")
+            (folder / name / f"{index}.png").write_bytes(buffer.getvalue())
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "core", "teach", "--base", tiny_model.model_id, *args]
+        return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+
+    done = cli("--examples", str(folder), "--name", "cli-taught", "--epochs", "1", "--out", str(tmp_path / "runs"))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["model_id"] == "cli-taught" and result["base_model_id"] == tiny_model.model_id
+    assert result["held_back"] == 3 and {a["label"] for a in result["answers"]} == {4, 6, 9}
+    assert 0 < result["test_accuracy_after"] <= 1 and (tmp_path / "runs" / "cli-taught" / "model.keras").is_file()
+
+    for extra in sorted(folder.glob("coat/*.png"))[1:]:  # a class with one picture left
+        extra.unlink()
+    refused = cli("--examples", str(folder), "--name", "too-few")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines() == [
+        "error: Coat has 1 example; each class you use needs at least 2 (one to teach, one to judge on): add 1 more."
+    ]
