@@ -74,11 +74,7 @@ def test_a_wrong_automatic_crop_is_put_right_by_a_dragged_box(app_server, page, 
     across = page.locator(".st-key-predict_upload_crop_across").get_by_role("slider")
     expect(across.first).to_have_value("52")
     expect(across.last).to_have_value("94")
-    no_failure(page)
-
-    page.get_by_role("button", name="Reset crop").click()
-    expect(lead(page).filter(has_text=re.compile(r"^Trouser · "))).to_have_count(0)
-    expect(across.last).to_have_value("100")
+    no_failure(page)  # the reset and a box too small: tests/app/test_predict_page.py
 
 
 def test_the_camera_choice_with_a_fake_camera_gives_an_answer(app_server, browser, dataset, tmp_path):
