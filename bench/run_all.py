@@ -37,6 +37,7 @@ RUN: dict[str, tuple[str, ...]] = {
     "bench_lessons": (),
     "bench_ray": (),
     "bench_store": (),  # starts its own throw-away PostgreSQL server (Debian's postgresql)
+    "bench_teach": (),  # fetches its outline icons from the npm registry once (recipes/.world-cache/)
 }
 # module -> why make bench leaves it out, and what runs it
 SKIPPED: dict[str, str] = {
