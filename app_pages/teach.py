@@ -10,9 +10,9 @@ st.caption(
     "A model is only as good as the pictures it saw. Show it your kind of pictures, and see what changes "
     "(and what it costs)."
 )
-teach.guide()
-dataset = widgets.require_dataset()
 mine = examples.mine()
+teach.guide(open_=not mine)
+dataset = widgets.require_dataset()
 
 st.subheader("Your examples")
 teach.your_examples(mine)

@@ -23,8 +23,9 @@ GUIDE = """
 """
 
 
-def guide() -> None:
-    with st.expander("How it works: collect ten drawings the model gets wrong, teach, see", expanded=True):
+def guide(open_: bool) -> None:
+    """The walkthrough: open until the student has examples of their own."""
+    with st.expander("How it works: collect ten drawings the model gets wrong, teach, see", expanded=open_):
         st.markdown(GUIDE)
         st.page_link("app_pages/predict.py", label="Collect on Predict", icon="🔮")
 
@@ -46,8 +47,7 @@ def your_examples(found: list[kept.Example]) -> None:
             "or add a zip of class folders below.",
             icon="🫙",
         )
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        examples.download(owner, len(found), key="mine-zip")
+    examples.download(owner, len(found), key="mine-zip")
     examples.upload()
 
 

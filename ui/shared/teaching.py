@@ -195,10 +195,11 @@ def _held_back_pictures(report: teach.BeforeAfter, known: Sequence[kept.Example]
     def said(answer: int, truth: int) -> str:
         return f"{CLASS_NAMES[answer]} {'✅' if answer == truth else '❌'}"
 
+    st.markdown("**Your held-back pictures**: what each really is, then the base's answer → the taught model's")
     st.image(
-        [widgets.crisp(by_id[answer.example_id].pixels) for answer in shown],
-        width=84,
-        caption=[f"before: {said(a.before, a.label)} · after: {said(a.after, a.label)}" for a in shown],
+        [widgets.crisp(by_id[answer.example_id].pixels, 4) for answer in shown],
+        width=112,
+        caption=[f"{CLASS_NAMES[a.label]}: {said(a.before, a.label)} → {said(a.after, a.label)}" for a in shown],
         alt=[
             f"Held-back {CLASS_NAMES[a.label]}: the base model said {CLASS_NAMES[a.before]} "
             f"({a.before_confidence:.0%}), the taught model {CLASS_NAMES[a.after]} ({a.after_confidence:.0%})"
