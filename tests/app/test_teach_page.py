@@ -16,11 +16,12 @@ from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 from core.models import store
+from core.predict import preprocess
 from core.training import examples as kept
 from core.training import teach
 from tests.conftest import REPO_ROOT
 from ui import predict, teacher
-from ui.shared import examples, identity, widgets
+from ui.shared import crop, examples, identity, widgets
 
 TEACHER_SECRET = "apptest-teacher-secret"
 
@@ -170,6 +171,26 @@ def test_predict_adds_the_drawing_the_models_saw(one_shipped_model):
     at.run()
     assert not at.exception
     assert examples.ADD_CLASS_KEY not in {box.key for box in at.selectbox}
+
+
+def test_an_upload_and_a_camera_photo_are_kept_with_where_they_came_from(one_shipped_model, dataset):
+    token, owner = new_browser()
+    photo = ("boot.jpg", preprocess.render_as_photo(dataset.x_test[0]), "image/jpeg")  # an ankle boot, dark on white
+    at = visitor("predict", token, lambda at: at.session_state.__setitem__(predict.SOURCE_KEY, widgets.UPLOAD))
+    at.file_uploader(key=predict.UPLOAD_KEY).set_value(photo).run()
+    at.selectbox(key=examples.ADD_CLASS_KEY).set_value(9).run()
+    at.button(key="add-example-button").click().run()
+    at.session_state[predict.SOURCE_KEY] = crop.CAMERA
+    at.run()
+    at.camera_input(key="predict_camera").set_value(photo).run()
+    at.selectbox(key=examples.ADD_CLASS_KEY).set_value(9).run()
+    at.button(key="add-example-button").click().run()
+    assert not at.exception
+    assert "Added to your examples as **Ankle boot** (2 of that class)." in texts(at, "success")
+    assert sorted((example.label, example.source) for example in kept.list_examples(owner)) == [
+        (9, "camera"),
+        (9, "upload"),
+    ]
 
 
 def test_the_teacher_sees_every_students_examples_and_removes_one(dataset, monkeypatch):
