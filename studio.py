@@ -19,7 +19,7 @@ pages = st.navigation(
         st.Page("app_pages/inside.py", title="Inside", icon="🔬"),
         st.Page("app_pages/labels.py", title="Label mistakes", icon="🏷️"),
         st.Page("app_pages/predict.py", title="Predict", icon="🔮"),
-        st.Page("app_pages/teach.py", title="Teach", icon="🖍️"),
+        st.Page("app_pages/teach.py", title="Teach a model", icon="🖍️"),
         st.Page("app_pages/compare.py", title="Compare", icon="📊"),
         st.Page("app_pages/bring.py", title="Bring a model", icon="📥"),
         st.Page("app_pages/play.py", title="Beat the model", icon="🎯"),

@@ -21,6 +21,7 @@ PAGES = [
     ("inside", "Inside", "Inside a network", "Activations, layer by layer"),
     ("labels", "Label mistakes", "Label mistakes in the training set", "Showing 36 of"),
     ("predict", "Predict", "Predict", "What the model sees"),
+    ("teach", "Teach a model", "Teach it your pictures", "Your examples"),
     ("compare", "Compare", "Compare models", "Leaderboard"),
     ("play", "Beat the model", "Beat the model", "Show my score"),
     ("bring", "Bring a model", "Bring your own model", "Keep your runs"),

@@ -39,7 +39,7 @@ def offer_to_keep(prepared: preprocess.Preprocessed, chosen: str) -> None:
             format_func=CLASS_NAMES.__getitem__,
             placeholder="Pick what it really is",
             key=ADD_CLASS_KEY,
-            help="Your examples can teach a saved model your kind of pictures (the 🖍️ Teach page). "
+            help="Your examples can teach a saved model your kind of pictures (the 🖍️ Teach a model page). "
             "Only you (and your teacher) see them.",
         )
         clicked = st.button("Add", disabled=label is None, key="add-example-button")
