@@ -196,3 +196,217 @@ def garment_photos(
 def not_garment_photos(per_kind: int = 5, *, seed: int = 0) -> list[Photo]:
     rng = np.random.default_rng(seed)
     return [Photo(not_garment(kind, rng), kind, False) for kind in NOT_GARMENT_KINDS for _ in range(per_kind)]
+
+
+# --- scenes: a garment photographed the way people take photos -------------------------------------------
+#
+# A garment "layer" (its colour and where it is, (h, w, 3) float and (h, w) alpha) is laid on a background
+# made the way a real one looks: a sheet of paper on a table, a floor meeting a wall, a textured surface
+# (scikit-image's sample textures: photos others made), a strong lighting gradient, a cast shadow across
+# the scene, or held up by a person. The benchmark (bench/bench_real_photos.py) keeps a held-out part with
+# other textures, other garments and other seeds.
+
+SCENES = (
+    "paper on a table",
+    "floor meets wall",
+    "textured",
+    "gradient",
+    "cast shadow",
+    "rotated",
+    "small, off-centre",
+    "held or worn",
+)
+TEXTURES = {"tuning": ("brick", "grass"), "held-out": ("gravel", "moon")}  # skimage.data's sample images
+
+Layer = tuple[np.ndarray, np.ndarray]  # (colour (h, w, 3) float 0-255, alpha (h, w) float 0-1)
+
+
+def fashion_layer(pixels: np.ndarray, rng: np.random.Generator) -> Layer:
+    """A 28x28 test image as a garment: lightness ``255 - x`` (the shop photo it came from), tinted, at 4x."""
+    big = Image.fromarray(np.asarray(pixels, np.uint8), "L").resize((112, 112), Image.Resampling.BICUBIC)
+    presence = np.asarray(big, np.float32)
+    tint = rng.uniform(0.3, 1.0, 3)
+    tint = tint / max(tint.max(), 1e-6) * rng.uniform(0.7, 1.0)
+    colour = (255.0 - presence)[..., None] * tint[None, None, :]
+    return colour, np.clip(presence / 24.0, 0.0, 1.0)
+
+
+def picture_layer(image: Image.Image, rng: np.random.Generator) -> Layer:
+    """A drawn garment (an emoji cut-out, or a black icon on white) as a layer: a cut-out keeps its colours and
+    alpha; an opaque icon becomes a garment of one random colour where it is dark."""
+    if image.mode in ("RGBA", "LA", "PA", "P"):
+        rgba = np.asarray(image.convert("RGBA"), np.float32)
+        if float(rgba[..., 3].min()) < 128:
+            return rgba[..., :3], rgba[..., 3] / 255.0
+    gray = np.asarray(image.convert("L"), np.float32)
+    colour = np.broadcast_to(rng.uniform(20, 200, 3), (*gray.shape, 3)).astype(np.float32)
+    return colour, np.clip((255.0 - gray) / 255.0, 0.0, 1.0)
+
+
+def _texture(name: str, rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """(H, W, 3): a random part of a scikit-image sample texture, tinted, softened to a surface's contrast."""
+    from skimage import data as samples
+
+    source = np.asarray(getattr(samples, name)(), np.float32)
+    if source.ndim == 3:
+        source = source[..., :3].mean(axis=2)
+    side = int(min(source.shape) * rng.uniform(0.4, 1.0))
+    top, left = (int(rng.integers(0, s - side + 1)) for s in source.shape)
+    part = Image.fromarray(source[top : top + side, left : left + side]).resize((width, height))
+    values = np.asarray(part, np.float32)
+    values = (values - values.mean()) * rng.uniform(0.35, 0.8) + rng.uniform(110, 210)
+    return values[..., None] * (rng.uniform(0.8, 1.0, 3) / 1.0)[None, None, :]
+
+
+def _polygon_mask(width: int, height: int, points: list[tuple[float, float]], blur: float = 0.0) -> np.ndarray:
+    image = Image.new("L", (width, height), 0)
+    ImageDraw.Draw(image).polygon(points, fill=255)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+    return np.asarray(image, np.float32) / 255.0
+
+
+def scene_background(scene: str, rng: np.random.Generator, width: int, height: int, textures: tuple[str, ...]):
+    """(H, W, 3) float, and the (x, y, share) the garment goes at: its centre and size as a share of the
+    shorter side."""
+    light = light_background(rng, width, height)
+    place = (width * rng.uniform(0.42, 0.58), height * rng.uniform(0.42, 0.58), rng.uniform(0.45, 0.7))
+    if scene == "paper on a table":
+        table = rng.uniform(60, 170, 3) * np.array([1.0, 0.82, 0.62]) * rng.uniform(0.8, 1.2)
+        background = np.broadcast_to(table, (height, width, 3)) + rng.normal(0, 4, (height, width, 1))
+        cx, cy = width * rng.uniform(0.4, 0.6), height * rng.uniform(0.4, 0.6)
+        half_w, half_h, angle = width * rng.uniform(0.3, 0.45), height * rng.uniform(0.32, 0.45), rng.uniform(-0.2, 0.2)
+        corners = [(-half_w, -half_h), (half_w, -half_h), (half_w, half_h), (-half_w, half_h)]
+        points = [
+            (cx + x * np.cos(angle) - y * np.sin(angle), cy + x * np.sin(angle) + y * np.cos(angle)) for x, y in corners
+        ]
+        paper = _polygon_mask(width, height, points, blur=1.0)[..., None]
+        background = background * (1 - paper) + light * paper
+        place = (cx, cy, rng.uniform(0.6, 0.85) * min(half_w, half_h) * 2 / min(width, height))
+    elif scene == "floor meets wall":
+        horizon = height * rng.uniform(0.3, 0.6)
+        floor = rng.uniform(70, 180, 3) * np.array([1.0, 0.85, 0.7])
+        ys = np.arange(height)[:, None, None]
+        background = np.where(ys < horizon, light, floor * (0.85 + 0.3 * ys / height))
+        place = (place[0], horizon + rng.uniform(-0.1, 0.1) * height, place[2])
+    elif scene == "textured":
+        background = _texture(str(rng.choice(textures)), rng, width, height)
+    elif scene == "gradient":
+        start, end = rng.uniform(90, 250, 3), rng.uniform(90, 250, 3)
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        angle = rng.uniform(0, 2 * np.pi)
+        ramp = np.clip((xs / width - 0.5) * np.cos(angle) + (ys / height - 0.5) * np.sin(angle) + 0.5, 0, 1)
+        vignette = 1.0 - rng.uniform(0.1, 0.35) * ((xs / width - 0.5) ** 2 + (ys / height - 0.5) ** 2) * 2
+        background = (start * (1 - ramp[..., None]) + end * ramp[..., None]) * vignette[..., None]
+    elif scene == "held or worn":
+        background = _room(rng, width, height, light)
+    else:
+        background = light
+    if scene == "small, off-centre":
+        share = rng.uniform(0.2, 0.32)
+        place = (width * rng.choice([0.22, 0.78]), height * rng.uniform(0.25, 0.75), share)
+    return np.asarray(background, np.float32), place
+
+
+def _room(rng: np.random.Generator, width: int, height: int, wall: np.ndarray) -> np.ndarray:
+    """A wall with a door frame or a picture on it and a floor: what is behind a garment held up indoors."""
+    room = wall.copy()
+    horizon = int(height * rng.uniform(0.7, 0.9))
+    room[horizon:] = rng.uniform(60, 160, 3) * np.array([1.0, 0.85, 0.7])
+    left = int(width * rng.uniform(0.0, 0.25))
+    room[:horizon, left : left + int(width * rng.uniform(0.03, 0.08))] *= rng.uniform(0.6, 0.85)
+    return room
+
+
+def _person(rng: np.random.Generator, width: int, height: int, cx: float, cy: float, side: float) -> Layer:
+    """A person (skin-toned head and hands, a sleeve-coloured body) behind the garment, or a hand holding it."""
+    skin = rng.uniform([150, 100, 80], [240, 190, 160])
+    sleeve = rng.uniform(30, 220, 3)
+    layer = np.zeros((height, width), np.float32)
+    colour = np.zeros((height, width, 3), np.float32)
+    draw_on = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(draw_on)
+    if rng.random() < 0.5:  # worn: a head above, arms at the sides
+        head = side * 0.22
+        draw.ellipse((cx - head, cy - side * 0.5 - head * 2, cx + head, cy - side * 0.5), fill=1)
+        colour[:] = skin
+        body = Image.new("L", (width, height), 0)
+        ImageDraw.Draw(body).rectangle(
+            (cx - side * 0.55, cy - side * 0.45, cx + side * 0.55, cy + side * 0.6), fill=255
+        )
+        torso = np.asarray(body, np.float32) / 255.0
+        colour = colour * (1 - torso[..., None]) + sleeve * torso[..., None]
+        layer = np.maximum(np.asarray(draw_on, np.float32), torso)
+    else:  # held: a hand over the garment's top corner
+        hand = side * rng.uniform(0.1, 0.16)
+        hx = cx + rng.choice([-1, 1]) * side * rng.uniform(0.1, 0.35)
+        draw.ellipse((hx - hand, cy - side * 0.5 - hand, hx + hand, cy - side * 0.5 + hand * 1.2), fill=1)
+        draw.rectangle((hx - hand * 0.7, cy - side * 0.5 - hand * 4, hx + hand * 0.7, cy - side * 0.5), fill=1)
+        colour[:] = skin
+        layer = np.asarray(draw_on, np.float32)
+    return colour, layer
+
+
+def _lay(photo: np.ndarray, layer: Layer, left: int, top: int) -> np.ndarray:
+    colour, alpha = layer
+    height, width = alpha.shape
+    region = photo[top : top + height, left : left + width]
+    a = alpha[: region.shape[0], : region.shape[1], None]
+    photo[top : top + height, left : left + width] = region * (1 - a) + colour[: region.shape[0], : region.shape[1]] * a
+    return photo
+
+
+def scene_photo(garment: Layer, scene: str, rng: np.random.Generator, textures: tuple[str, ...]) -> bytes:
+    """The garment laid in a scene (one of SCENES), shadowed, with sensor noise, as a phone's JPEG."""
+    width, height = _canvas_size(rng)
+    background, (cx, cy, share) = scene_background(scene, rng, width, height, textures)
+    side = max(24, int(min(width, height) * share))
+    angle = rng.uniform(20, 40) * rng.choice([-1, 1]) if scene == "rotated" else rng.uniform(-8, 8)
+    colour, alpha = garment
+    scale = side / max(alpha.shape)
+    size = (max(1, round(alpha.shape[1] * scale)), max(1, round(alpha.shape[0] * scale)))
+    alpha_image = Image.fromarray(alpha.astype(np.float32)).resize(size, Image.Resampling.BILINEAR)
+    alpha = np.asarray(alpha_image.rotate(angle, Image.Resampling.BILINEAR, expand=True), np.float32)
+    colour = np.dstack(
+        [
+            np.asarray(
+                Image.fromarray(colour[..., c].astype(np.float32))
+                .resize(size, Image.Resampling.BILINEAR)
+                .rotate(angle, Image.Resampling.BILINEAR, expand=True),
+                np.float32,
+            )
+            for c in range(3)
+        ]
+    )
+    height_g, width_g = alpha.shape
+    top = int(np.clip(cy - height_g / 2, 0, max(0, height - height_g)))
+    left = int(np.clip(cx - width_g / 2, 0, max(0, width - width_g)))
+    photo = background.copy()
+    full = np.zeros((height, width), np.float32)
+    full[top : top + height_g, left : left + width_g] = alpha[: height - top, : width - left]
+    blur, offset = max(2.0, side * 0.04), (int(side * 0.04), int(side * rng.uniform(-0.04, 0.04)))
+    shadow = (
+        np.asarray(Image.fromarray((full * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(blur)), np.float32)
+        / 255
+    )
+    photo *= 1.0 - rng.uniform(0.1, 0.25) * np.roll(shadow, offset, axis=(0, 1))[..., None]
+    worn = (
+        _person(rng, width, height, left + width_g / 2, top + height_g / 2, side) if scene == "held or worn" else None
+    )
+    if worn is not None and worn[1][int(min(height - 1, top + height_g / 2)), int(left + width_g / 2)] > 0:
+        photo = _lay(photo, worn, 0, 0)  # a body behind the garment
+        worn = None
+    photo = _lay(photo, (colour, alpha), left, top)
+    if worn is not None:
+        photo = _lay(photo, worn, 0, 0)  # a hand in front of it
+    if scene == "cast shadow":
+        edge = [
+            (width * rng.uniform(0.2, 0.8), 0),
+            (width * rng.uniform(0.2, 0.8), height),
+            (width, height),
+            (width, 0),
+        ]
+        band = _polygon_mask(width, height, edge if rng.random() < 0.5 else [(width - x, y) for x, y in edge], 3.0)
+        photo *= 1.0 - rng.uniform(0.25, 0.45) * band[..., None]
+    photo = photo + rng.normal(0, 2.0, photo.shape)
+    return _jpeg(photo, int(rng.integers(60, 93)))
