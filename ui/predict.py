@@ -35,12 +35,15 @@ export default function ({{ data, setStateValue }}) {{
 }}
 """
 _narrow_screen = st.components.v2.component("fms_narrow_screen", js=_NARROW_SCREEN_JS)
-# On a phone the results column sits under the canvas: the answer to trust goes to its top, right under the
-# drawing, ahead of the preprocessing steps (it was 852 px below the canvas, off the screen).
-_LEAD_FIRST_CSS = f"""<style>
-@media {NARROW} {{
-  [class*="st-key-stacks-predict-"] > [data-testid="stLayoutWrapper"]:has(> .st-key-lead-answer) {{ order: -1; }}
-}}
+# Where the results column sits under the canvas (a phone; a laptop or a tablet beside the sidebar), the answer to
+# trust goes to its top, right under the drawing, ahead of the preprocessing steps (it was 852 px below the canvas
+# on a phone). The page's row (widgets.stacking_columns "predict") stacks when narrower than the canvas (280 px),
+# its gap (64 px) and a column's minimum (320 px) together: a container query on the row's own width.
+_LEAD_FIRST_CSS = """<style>
+.st-key-predict-row { container-type: inline-size; }
+@container (max-width: 663px) {
+  [class*="st-key-stacks-predict-"] > [data-testid="stLayoutWrapper"]:has(> .st-key-lead-answer) { order: -1; }
+}
 </style>"""
 
 Entry = tuple[str, float, str]  # model id, model-file time, the name students know (models.model_name)
