@@ -56,13 +56,16 @@ def hyperparameters(args: argparse.Namespace):
 
 def cmd_train(args: argparse.Namespace) -> int:
     from core import data
-    from core.training import backends, jobs
+    from core.models import store
 
     spec, hp = hyperparameters(args)
     if args.ray_address and args.backend != "ray":
         raise ValueError("--ray-address needs --backend ray.")
+    store.sanitize_name(args.name or spec.key)
+    dataset = data.load()  # every argument error and a missing dataset are said before TensorFlow loads (seconds)
+    from core.training import backends, jobs
+
     backend = backends.RayBackend(args.ray_address or backends.LOCAL) if args.backend == "ray" else None
-    dataset = data.load()
     last_line = [""]
 
     def report(progress: jobs.Progress) -> None:
@@ -127,9 +130,10 @@ def cmd_lesson(args: argparse.Namespace) -> int:
 
 
 def cmd_code(args: argparse.Namespace) -> int:
+    settings = hyperparameters(args)  # a bad setting is said before TensorFlow loads
     from core.models import export
 
-    print(export.script(*hyperparameters(args)), end="")
+    print(export.script(*settings), end="")
     return 0
 
 

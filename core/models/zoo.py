@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import keras
+import lazy_loader
 import numpy as np
-from keras import layers
 
 from core.data import CLASS_NAMES, IMAGE_SIDE
 from core.models.settings import LR_SCHEDULES, OPTIMIZERS, TRAIN_SIZE, Hyperparameters  # noqa: F401 - the zoo's names
 
+# Keras (and TensorFlow under it) is imported when a model is first built: the zoo's table, the CLI's help,
+# its listings and its argument errors answer in a second instead of after a 7 s import.
+keras = lazy_loader.load("keras")
+
 AUGMENTATIONS = ("shift", "flip", "erase")  # what ``augment`` may apply while training, in this order
 
 
-Body = Callable[[Hyperparameters], list[layers.Layer]]
+Body = Callable[[Hyperparameters], list["keras.layers.Layer"]]
 
 
 @dataclass(frozen=True)
@@ -44,68 +47,77 @@ class ModelSpec:
 
 
 def _dense_stack(units: tuple[int, ...], dropout_after: tuple[int, ...] = ()) -> Body:
-    def body(hp: Hyperparameters) -> list[layers.Layer]:
-        stack: list[layers.Layer] = [layers.Flatten()]
+    def body(hp: Hyperparameters) -> list[keras.layers.Layer]:
+        stack: list[keras.layers.Layer] = [keras.layers.Flatten()]
         for index, width in enumerate(units):
-            stack.append(layers.Dense(width, activation="relu"))
+            stack.append(keras.layers.Dense(width, activation="relu"))
             if index in dropout_after:
-                stack.append(layers.Dropout(hp.dropout_rate))
+                stack.append(keras.layers.Dropout(hp.dropout_rate))
         return stack
 
     return body
 
 
-def _mlp_bn_leaky(hp: Hyperparameters) -> list[layers.Layer]:
-    stack: list[layers.Layer] = [layers.Flatten()]
+def _mlp_bn_leaky(hp: Hyperparameters) -> list[keras.layers.Layer]:
+    stack: list[keras.layers.Layer] = [keras.layers.Flatten()]
     for width in (256, 128, 64):
         stack += [
-            layers.Dense(width),
-            layers.BatchNormalization(),
-            layers.LeakyReLU(0.1),
-            layers.Dropout(hp.dropout_rate),
+            keras.layers.Dense(width),
+            keras.layers.BatchNormalization(),
+            keras.layers.LeakyReLU(0.1),
+            keras.layers.Dropout(hp.dropout_rate),
         ]
     return stack
 
 
-def _as_image() -> list[layers.Layer]:
-    return [layers.Reshape((IMAGE_SIDE, IMAGE_SIDE, 1))]
+def _as_image() -> list[keras.layers.Layer]:
+    return [keras.layers.Reshape((IMAGE_SIDE, IMAGE_SIDE, 1))]
 
 
-def _cnn_shallow(hp: Hyperparameters) -> list[layers.Layer]:
+def _cnn_shallow(hp: Hyperparameters) -> list[keras.layers.Layer]:
     return [
         *_as_image(),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.MaxPooling2D(),
-        layers.Dropout(hp.dropout_rate),
-        layers.Flatten(),
-        layers.Dense(128, activation="relu"),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(64, 3, activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Dropout(hp.dropout_rate),
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu"),
     ]
 
 
-def _cnn_deep(hp: Hyperparameters) -> list[layers.Layer]:
+def _cnn_deep(hp: Hyperparameters) -> list[keras.layers.Layer]:
     stack = _as_image()
     for filters in (32, 64, 128):
-        stack += [layers.Conv2D(filters, 3, padding="same", activation="relu"), layers.MaxPooling2D()]
-    return [*stack, layers.Flatten(), layers.Dense(128, activation="relu")]
+        stack += [keras.layers.Conv2D(filters, 3, padding="same", activation="relu"), keras.layers.MaxPooling2D()]
+    return [*stack, keras.layers.Flatten(), keras.layers.Dense(128, activation="relu")]
 
 
-def _cnn_bn_dropout(hp: Hyperparameters) -> list[layers.Layer]:
+def _cnn_bn_dropout(hp: Hyperparameters) -> list[keras.layers.Layer]:
     stack = _as_image()
     for filters in (32, 64, 128):
         stack += [
-            layers.Conv2D(filters, 3, padding="same", use_bias=False),
-            layers.BatchNormalization(),
-            layers.ReLU(),
-            layers.MaxPooling2D(),
-            layers.Dropout(hp.dropout_rate),
+            keras.layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Dropout(hp.dropout_rate),
         ]
-    return [*stack, layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(hp.dropout_rate)]
+    return [
+        *stack,
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dropout(hp.dropout_rate),
+    ]
 
 
-def _conv_bn(filters: int) -> list[layers.Layer]:
-    return [layers.Conv2D(filters, 3, padding="same", use_bias=False), layers.BatchNormalization(), layers.ReLU()]
+def _conv_bn(filters: int) -> list[keras.layers.Layer]:
+    return [
+        keras.layers.Conv2D(filters, 3, padding="same", use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(),
+    ]
 
 
 def quick_cnn(filters: tuple[int, int] = (16, 32)) -> Body:
@@ -113,35 +125,40 @@ def quick_cnn(filters: tuple[int, int] = (16, 32)) -> Body:
     convolution is what an epoch costs: 32 filters on 16 cost a quarter of 64 on 32, so the same minute
     buys three times the epochs, and a point of accuracy (bench/results/quick.md)."""
 
-    def body(hp: Hyperparameters) -> list[layers.Layer]:
+    def body(hp: Hyperparameters) -> list[keras.layers.Layer]:
         return [
             *_as_image(),
-            layers.Conv2D(filters[0], 3, activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(filters[1], 3, activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Flatten(),
-            layers.Dropout(hp.dropout_rate),
-            layers.Dense(128, activation="relu"),
+            keras.layers.Conv2D(filters[0], 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(filters[1], 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(hp.dropout_rate),
+            keras.layers.Dense(128, activation="relu"),
         ]
 
     return body
 
 
-def _studio_cnn(hp: Hyperparameters) -> list[layers.Layer]:
+def _studio_cnn(hp: Hyperparameters) -> list[keras.layers.Layer]:
     # VGG-style pairs of 3x3 BatchNorm convolutions at 28, 14 and 7 pixels, then a small
     # BatchNorm dense head: under 600k parameters, about a minute an epoch on a 2-core CPU.
     stack = _as_image()
     for filters in (32, 64, 128):
-        stack += [*_conv_bn(filters), *_conv_bn(filters), layers.MaxPooling2D(), layers.Dropout(hp.dropout_rate / 2)]
+        stack += [
+            *_conv_bn(filters),
+            *_conv_bn(filters),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Dropout(hp.dropout_rate / 2),
+        ]
     return [
         *stack,
-        layers.Flatten(),
-        layers.Dropout(hp.dropout_rate),
-        layers.Dense(256, use_bias=False),
-        layers.BatchNormalization(),
-        layers.ReLU(),
-        layers.Dropout(hp.dropout_rate),
+        keras.layers.Flatten(),
+        keras.layers.Dropout(hp.dropout_rate),
+        keras.layers.Dense(256, use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.ReLU(),
+        keras.layers.Dropout(hp.dropout_rate),
     ]
 
 
@@ -297,19 +314,19 @@ def get_spec(key: str) -> ModelSpec:
         raise ValueError(f"unknown architecture {key!r}; choose one of: {', '.join(ZOO)}") from None
 
 
-_AUGMENTATION_LAYERS: dict[str, Callable[[], layers.Layer]] = {
-    "shift": lambda: layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
-    "flip": lambda: layers.RandomFlip("horizontal"),
+_AUGMENTATION_LAYERS: dict[str, Callable[[], keras.layers.Layer]] = {
+    "shift": lambda: keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
+    "flip": lambda: keras.layers.RandomFlip("horizontal"),
     # Random erasing (Zhong et al. 2017): half the images lose a patch, so the
     # model cannot lean on one telltale region (a collar, a sleeve).
-    "erase": lambda: layers.RandomErasing(factor=0.5, scale=(0.02, 0.2), fill_value=0.0, value_range=(0, 1)),
+    "erase": lambda: keras.layers.RandomErasing(factor=0.5, scale=(0.02, 0.2), fill_value=0.0, value_range=(0, 1)),
 }
 
 
 def build(spec: ModelSpec, hp: Hyperparameters | None = None) -> keras.Model:
     """Build (uncompiled) the architecture for these hyperparameters."""
     hp = hp or spec.defaults
-    preamble: list[layers.Layer] = [layers.Rescaling(1 / 255)] if hp.normalize else []
+    preamble: list[keras.layers.Layer] = [keras.layers.Rescaling(1 / 255)] if hp.normalize else []
     if hp.augment:
         # Active only while training; a no-op at inference. Shifts need a channel axis.
         preamble += [*_as_image(), *(_AUGMENTATION_LAYERS[kind]() for kind in spec.augmentation)]
@@ -318,7 +335,7 @@ def build(spec: ModelSpec, hp: Hyperparameters | None = None) -> keras.Model:
             keras.Input((IMAGE_SIDE, IMAGE_SIDE), name="pixels"),
             *preamble,
             *spec.body(hp),
-            layers.Dense(len(CLASS_NAMES), activation="softmax", name="probabilities"),
+            keras.layers.Dense(len(CLASS_NAMES), activation="softmax", name="probabilities"),
         ],
         name=spec.key,
     )
@@ -332,10 +349,10 @@ def mirror_averaged(model: keras.Model) -> keras.Model:
     axis: built-in layers only, so the saved file still loads in Keras safe mode.
     """
     pixels = keras.Input((IMAGE_SIDE, IMAGE_SIDE), name="pixels")
-    mirror = layers.Dense(IMAGE_SIDE, use_bias=False, trainable=False, name="mirror")
+    mirror = keras.layers.Dense(IMAGE_SIDE, use_bias=False, trainable=False, name="mirror")
     mirrored = mirror(pixels)
     mirror.set_weights([np.eye(IMAGE_SIDE, dtype="float32")[::-1]])
-    averaged = layers.Average(name="mirror_average")([model(pixels), model(mirrored)])
+    averaged = keras.layers.Average(name="mirror_average")([model(pixels), model(mirrored)])
     return keras.Model(pixels, averaged, name=model.name)
 
 
