@@ -27,7 +27,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-@pytest.mark.slow  # real CLI subprocesses, each importing TensorFlow
+# Listings and argument errors answer before TensorFlow loads (a second each): not slow.
 def test_list_prints_every_architecture():
     result = run_cli("list")
     assert result.returncode == 0
@@ -35,7 +35,7 @@ def test_list_prints_every_architecture():
     assert keys == list(zoo.ZOO)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # real CLI subprocesses that train, each importing TensorFlow
 def test_train_prints_progress_and_a_final_json_line(tmp_path):
     result = run_cli(
         "train", "--arch", "mlp_128", "--epochs", "2", "--subset", "1000", "--seed", "3", "--name", "cli run",
@@ -50,7 +50,6 @@ def test_train_prints_progress_and_a_final_json_line(tmp_path):
     assert saved.meta.test_accuracy == summary["test_accuracy"] and saved.meta.hyperparameters["seed"] == 3
 
 
-@pytest.mark.slow
 def test_bad_arguments_give_one_line_errors(tmp_path):
     for args, message in (
         (("train", "--arch", "resnet"), "unknown architecture 'resnet'"),
@@ -67,7 +66,6 @@ def test_bad_arguments_give_one_line_errors(tmp_path):
         assert "Traceback" not in result.stderr
 
 
-@pytest.mark.slow
 def test_missing_dataset_is_one_line_with_the_fix(tmp_path):
     env = {
         data.ENV_DIR: str(tmp_path),
