@@ -113,7 +113,7 @@ def report(outcome: dict, command: str, recipe: dict) -> str:
         f"({', '.join(f'{name} {n}' for name, n in outcome['counts'].items())}); left out, alone in their class: "
         f"{'; '.join(outcome['left_out']) or 'none'}.",
         f"Base: the lead model ({garment_check.LEAD}). Recipe: TeachSpec's defaults"
-        f"{f' with {recipe}' if recipe else ''}: `{teach.TeachSpec('base', 'name', **recipe)}`.",
+        f"{f' with {recipe}' if recipe else ''} ({_recipe(recipe)}), half of each class held back.",
         "",
         "| split (seed) | taught | held back | held back right: base → taught | Fashion-MNIST test: base → taught |"
         " seconds (wall, CPU) |",
@@ -141,6 +141,12 @@ def report(outcome: dict, command: str, recipe: dict) -> str:
         " and measuring the taught model on the 10,000 test images.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _recipe(recipe: dict) -> str:
+    spec = teach.TeachSpec("base", "name", **recipe)
+    fields = ("epochs", "learning_rate", "copies", "fashion_images", "batch_size", "top_only")
+    return ", ".join(f"{name} {getattr(spec, name)}" for name in fields)
 
 
 def outline_sets_named(names: tuple[str, ...]) -> list[str]:
