@@ -37,6 +37,7 @@ from scipy import ndimage
 from skimage import morphology
 
 from core.data import IMAGE_SIDE
+from core.predict import outline
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF (the iPhone's photos) open like any Pillow format
 
@@ -609,6 +610,16 @@ def mask_object(work: Work) -> Staged:
     return found, Shown(_as_uint8(mask.astype(np.float32), 255))
 
 
+def fill_outline(work: Work) -> Staged:
+    """Line art (thin solid strokes round an empty inside) with what its strokes enclose filled, as the dataset's
+    garments are silhouettes (``core.predict.outline``); anything else passes untouched."""
+    filled = outline.fill(work.difference, work.mask, work.contrast)
+    if filled is None:
+        return work, None
+    shown = Shown(_as_uint8(filled.difference, 255.0 / max(work.contrast, 1.0)))
+    return replace(work, difference=filled.difference, mask=filled.mask), shown
+
+
 def crop_to_object(work: Work) -> Staged:
     """The dataset's trim: the object and a pixel or two around it, cut to its box, its brightest pixel 1."""
     mask, contrast = work.mask, work.contrast
@@ -654,6 +665,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("Background ({detail})", fit_background),
     Stage("Background removed", remove_background),
     Stage("Object found", mask_object),
+    Stage("Outline filled", fill_outline),
     Stage("Cropped", crop_to_object),
     Stage("Squared", centre_on_square),
     Stage("28×28 input", resize_to_input),

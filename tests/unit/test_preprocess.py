@@ -114,8 +114,9 @@ def test_the_steps_strip_is_the_stages_in_order_one_step_each(garment):
     cut_out = np.zeros((60, 60, 4), np.uint8)
     cut_out[10:50, 20:40, 3] = 255  # a black bar on a transparent canvas
     names = [step.name for step in preprocess.preprocess(png(cut_out)).steps]
-    assert len(names) == len(preprocess.STAGES), names
-    for stage, name in zip(preprocess.STAGES, names, strict=True):
+    stages = [stage for stage in preprocess.STAGES if stage.run is not preprocess.fill_outline]  # line art only
+    assert len(names) == len(stages), names
+    for stage, name in zip(stages, names, strict=True):
         assert titled_by(stage, name), f"{stage.run.__name__} showed {name!r}, not its title {stage.title!r}"
 
     opaque = [step.name for step in preprocess.preprocess(preprocess.render_as_photo(garment)).steps]
