@@ -21,11 +21,12 @@ _JOB_ID = re.compile(r"[0-9a-f]{32}")
 def attached_job() -> jobs.TrainingJob | None:
     """The run this page follows: the one in the link, else this browser's newest (a reload finds it again)."""
     linked = st.query_params.get(RUN_PARAM, "")
-    if _JOB_ID.fullmatch(linked) and (job := live.queue().get(linked)) is not None:
+    if _JOB_ID.fullmatch(linked) and (job := live.queue().get(linked)) is not None and not job.teaches:
         return job
     owner = identity.owner()
-    active = live.queue().active_job_of(owner)
-    job = active if active is not None and active.lesson is None else live.queue().latest_job_of(owner)
+    active = live.queue().active_job_of(owner)  # a lesson's run or a teaching is followed on its own page
+    job = active if active is not None and active.lesson is None and not active.teaches else None
+    job = job or live.queue().latest_job_of(owner)
     if job is not None and not job.finished:
         st.query_params[RUN_PARAM] = job.id  # the address bar becomes the run's link
     return job

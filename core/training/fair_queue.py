@@ -182,10 +182,11 @@ class TrainingQueue:
         with self._lock:
             return next((job for job in self.jobs.values() if job.owner == owner and not job.finished), None)
 
-    def latest_job_of(self, owner: str, lesson: bool = False) -> TrainingJob | None:
-        """This browser's newest single run (or, with ``lesson``, its newest run of a lesson)."""
+    def latest_job_of(self, owner: str, lesson: bool = False, teaching: bool = False) -> TrainingJob | None:
+        """This browser's newest single run (or, with ``lesson``, its newest run of a lesson; with ``teaching``, its
+        newest teaching)."""
         with self._lock:
-            mine = (job for job in reversed(self.jobs.values()) if job.owner == owner)
+            mine = (job for job in reversed(self.jobs.values()) if job.owner == owner and job.teaches == teaching)
             return next((job for job in mine if (job.lesson is not None) == lesson), None)
 
     def group_of(self, job: TrainingJob) -> list[TrainingJob]:

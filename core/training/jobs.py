@@ -191,6 +191,8 @@ class _ProgressCallback(keras.callbacks.Callback):
 class TrainingJob:
     """One training run. ``run()`` blocks; the queue calls it in a worker thread."""
 
+    teaches = False  # a teaching (core.training.teach.TeachJob) is followed on the Teach page, not on Train
+
     def __init__(
         self,
         spec: zoo.ModelSpec,

@@ -432,6 +432,8 @@ class TeachJob(TrainingJob):
     """Teaching as a job of the fair queue: queued, watched (``snapshot()``) and stopped like a training run.
     Always runs in this process (seconds of work). When DONE, ``result`` holds the ``Taught``."""
 
+    teaches = True
+
     def __init__(
         self,
         spec: TeachSpec,

@@ -61,8 +61,7 @@ def attached_job(owner: str) -> teach.TeachJob | None:
     linked = st.query_params.get(JOB_PARAM, "")
     if _JOB_ID.fullmatch(linked) and isinstance(job := queue.get(linked), teach.TeachJob) and job.owner == owner:
         return job
-    mine = [job for job in queue.all_jobs() if isinstance(job, teach.TeachJob) and job.owner == owner]
-    return mine[-1] if mine else None
+    return queue.latest_job_of(owner, teaching=True)
 
 
 def teach_button(
