@@ -30,6 +30,7 @@ RUN: dict[str, tuple[str, ...]] = {
     "bench_embedding": (),
     "bench_label_issues": (),  # ranks the shipped probabilities; remaking them is make label-issues
     "bench_world": (),  # fetches its pictures from the npm registry once (recipes/.world-cache/)
+    "bench_real_photos": ("--label", "after"),  # garments in photos as people take them, tuning and held-out
     "bench_memory": (),
     "bench_first_page": ("--markdown", "bench/results/first_page.md"),
     "bench_classroom": (),

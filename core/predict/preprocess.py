@@ -37,7 +37,7 @@ from scipy import ndimage
 from skimage import morphology
 
 from core.data import IMAGE_SIDE
-from core.predict import outline
+from core.predict import outline, segment
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF (the iPhone's photos) open like any Pillow format
 
@@ -65,6 +65,15 @@ EDGE_LEVEL = 0.15  # Sobel magnitude (of the contrast) that counts as a strong e
 EDGE_SIDE = 160  # ... measured with the object's box at least this big (longest side)
 TRANSPARENT_SHARE = 0.05  # an image this much transparent is a cut-out: its transparent pixels are the background
 ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")  # Pillow modes with an alpha channel
+# When the border is not one smooth background, the object is cut out by segmentation (core.predict.segment):
+SEGMENT_FIT = 0.9  # less of the border than this fits the smooth background (a second tone, a scene)
+SEGMENT_NOISE = 0.04  # ... or the border's noise is above this share of the contrast (a texture) ...
+SEGMENT_TOUCH = 0.25  # ... or the object found covers more of the image's edge than this (a band of table)
+SEGMENT_MIN_SIDE = 48  # pictures smaller than this (a 28x28 dataset image) are never segmented
+CROP_ADVICE = (
+    "Could not tell the garment from the background: drag a box around it, "
+    "or lay it flat on a plain surface and fill the frame."
+)
 
 
 class ImageError(ValueError):
@@ -519,6 +528,8 @@ class Work:
     cropped: np.ndarray = field(default_factory=_unset)  # the object's box, 0-1
     square: np.ndarray = field(default_factory=_unset)  # the box centred on a black square
     result: np.ndarray = field(default_factory=_unset)  # (28, 28) float32 0-1: the model input
+    boxed: bool = False  # a person drew a box: the image is what was inside it, its edge is background
+    crop_advice: str | None = None  # set when the object could not be told from the background
 
 
 class Shown(NamedTuple):
@@ -620,6 +631,52 @@ def fill_outline(work: Work) -> Staged:
     return replace(work, difference=filled.difference, mask=filled.mask), shown
 
 
+def _background_doubtful(work: Work) -> bool:
+    """Whether the border fit may have taken part of the background as object: the border is not one smooth
+    surface, is textured, or the object found runs along the image's edge."""
+    if work.contrast < 1.0:
+        return False
+    mask = work.mask
+    touch = float(np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]]).mean())
+    textured = work.noise > max(4.0, SEGMENT_NOISE * work.contrast)
+    return work.background_fit < SEGMENT_FIT or textured or touch > SEGMENT_TOUCH
+
+
+def cut_out_object(work: Work) -> Staged:
+    """When the background is more than one smooth surface (or a box was drawn), the object cut out by
+    segmentation (``core.predict.segment``), shown with what was taken as background dimmed. When the object
+    can't be told from the background, the mask found so far is kept and ``crop_advice`` says what to do."""
+    if work.fill is not None or min(work.mask.shape) < SEGMENT_MIN_SIDE:
+        return work, None
+    doubtful = _background_doubtful(work)  # a box's edge is the border: what is outside it is background
+    sheet = work.contrast >= 1.0 and segment.looks_like_sheet(work.mask, work.difference)
+    if not (doubtful or sheet):
+        return work, None
+    cut = segment.segment(work.colour, work.mask, sheet=sheet)
+    if sheet and not cut.certain and not doubtful:
+        return work, None  # nothing lies on it: the object found fills its box (a bag), as found
+    source = "outside your box" if work.boxed else "the sheet it lies on" if sheet else "every colour at the border"
+    if not cut.certain:
+        shown = Shown(_as_uint8(_displayable(work.colour * (0.3 + 0.7 * cut.mask[..., None]))), "not told apart")
+        return replace(work, crop_advice=CROP_ADVICE), shown
+    mask = cut.mask
+    inverted = float((_luma(work.colour) - _luma(cut.background))[mask].mean()) < 0
+    pieces = int(ndimage.label(mask)[1])
+    # The background is known now, as a cut-out's is: what the border's noise and fit said is explained.
+    found = replace(
+        work,
+        mask=mask,
+        background=cut.background,
+        difference=cut.difference,
+        contrast=float(cut.difference.max()),
+        noise=0.0,
+        background_fit=1.0,
+        parts=replace(work.parts, pieces=pieces, kept_share=1.0),
+        inverted=inverted,
+    )
+    return found, Shown(_as_uint8(_displayable(work.colour * (0.3 + 0.7 * mask[..., None]))), source)
+
+
 def crop_to_object(work: Work) -> Staged:
     """The dataset's trim: the object and a pixel or two around it, cut to its box, its brightest pixel 1."""
     mask, contrast = work.mask, work.contrast
@@ -665,6 +722,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("Background ({detail})", fit_background),
     Stage("Background removed", remove_background),
     Stage("Object found", mask_object),
+    Stage("Cut out ({detail})", cut_out_object),
     Stage("Outline filled", fill_outline),
     Stage("Cropped", crop_to_object),
     Stage("Squared", centre_on_square),
@@ -686,13 +744,15 @@ def preprocess_image(
     description = description or f"{image.width}×{image.height}, {image.mode}"
     if max(image.size) > WORKING_SIDE:
         image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    work, steps = Work(image, keyed, tuple(notes or ())), []
+    work, steps = Work(image, keyed, tuple(notes or ()), boxed=crop is not None), []
     for stage in STAGES:
         work, shown = stage.run(work)
         if shown is not None:
             steps.append(Step(stage.title.format(detail=shown.detail), _thumbnail(shown.image)))
     warns = tuple(dict.fromkeys(work.warnings))
-    return Preprocessed(work.result, tuple(steps), warns, work.inverted, description, _signs(work))
+    return Preprocessed(
+        work.result, tuple(steps), warns, work.inverted, description, _signs(work), crop_advice=work.crop_advice
+    )
 
 
 def _signs(work: Work) -> ImageSigns:

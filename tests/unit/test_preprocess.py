@@ -114,14 +114,18 @@ def test_the_steps_strip_is_the_stages_in_order_one_step_each(garment):
     cut_out = np.zeros((60, 60, 4), np.uint8)
     cut_out[10:50, 20:40, 3] = 255  # a black bar on a transparent canvas
     names = [step.name for step in preprocess.preprocess(png(cut_out)).steps]
-    stages = [stage for stage in preprocess.STAGES if stage.run is not preprocess.fill_outline]  # line art only
+    # Line art alone is filled, and only a background that is not one smooth surface is cut out.
+    stages = [s for s in preprocess.STAGES if s.run not in (preprocess.fill_outline, preprocess.cut_out_object)]
     assert len(names) == len(stages), names
     for stage, name in zip(stages, names, strict=True):
         assert titled_by(stage, name), f"{stage.run.__name__} showed {name!r}, not its title {stage.title!r}"
 
     opaque = [step.name for step in preprocess.preprocess(preprocess.render_as_photo(garment)).steps]
-    skipped = (preprocess.flatten_onto_background, preprocess.fill_outline)  # opaque, and no line art
-    shown = [stage for stage in preprocess.STAGES if stage.run not in skipped]
+    shown = [
+        s
+        for s in preprocess.STAGES
+        if s.run not in (preprocess.flatten_onto_background, preprocess.cut_out_object, preprocess.fill_outline)
+    ]
     assert len(opaque) == len(shown) and all(titled_by(s, name) for s, name in zip(shown, opaque, strict=True))
 
 
@@ -400,3 +404,52 @@ def test_a_damaged_heic_gets_a_clear_message(garment, damage):
     with pytest.raises(ImageError, match=r"^The HEI[CF] file is damaged or cut off") as caught:
         preprocess.preprocess(bytes(data))
     assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+
+
+def garment_on_paper_on_a_table(garment: np.ndarray) -> bytes:
+    """The issue's photo: a dark garment on a sheet of white paper lying on a brown table, which shows along the
+    bottom edge and in one corner (two background tones), as a JPEG."""
+    photo = Image.new("RGB", (400, 300), (142, 104, 72))
+    ImageDraw.Draw(photo).polygon([(-5, -5), (405, -5), (405, 250), (-5, 228)], fill=(242, 240, 233))
+    big = Image.fromarray(255 - garment, "L").resize((200, 200), Image.Resampling.BICUBIC)
+    presence = (
+        Image.fromarray(garment, "L").resize((200, 200), Image.Resampling.BICUBIC).point(lambda v: min(255, v * 8))
+    )
+    photo.paste(big.convert("RGB"), (100, 20), presence)
+    return bad_inputs.encode(photo, "JPEG", quality=88)
+
+
+def test_a_garment_on_paper_on_a_table_is_cut_out_from_both_tones(garment):
+    """The table's band along the bottom is background too: it must not survive as a grey bar (what shoes look
+    like); the strip says the object was cut out, and no crop is advised."""
+    result = preprocess.preprocess(garment_on_paper_on_a_table(garment))
+    names = [step.name for step in result.steps]
+    assert any(name.startswith("Cut out (") for name in names), names
+    assert result.crop_advice is None
+    assert aligned_correlation(result.image, garment) > 0.85
+    assert result.inverted
+
+
+def test_a_plain_background_is_not_segmented(garment):
+    """One smooth background is removed as before: segmentation (slower) is kept for the pictures that need it."""
+    names = [step.name for step in preprocess.preprocess(preprocess.render_as_photo(garment)).steps]
+    assert not any(name.startswith("Cut out") for name in names)
+    assert preprocess.preprocess(png(garment)).crop_advice is None
+
+
+def test_noise_that_cannot_be_told_apart_gets_crop_advice():
+    """Noise all over: no object stands apart, so instead of a silent guess the result says what to do."""
+    from core.predict import photo_set
+
+    result = preprocess.preprocess(photo_set.not_garment("noise", np.random.default_rng(4)))
+    assert result.crop_advice == preprocess.CROP_ADVICE
+    assert "Cut out (not told apart)" in [step.name for step in result.steps]
+
+
+def test_a_box_around_one_garment_cuts_it_from_what_is_outside(garment):
+    """A box drawn on the two-tone photo around the garment, part of the table inside it: what is outside is
+    background, and what is inside is cut out from both tones."""
+    box = preprocess.Box.from_pixels(90, 10, 310, 270, width=400, height=300)
+    result = preprocess.preprocess(garment_on_paper_on_a_table(garment), crop=box)
+    assert "Cut out (outside your box)" in [step.name for step in result.steps]
+    assert aligned_correlation(result.image, garment) > 0.85
