@@ -33,19 +33,27 @@ class Accepted:
     reason: str
 
 
-# None needed today: every violation axe found was the app's own (alt texts, caption and chart contrast,
-# disabled settings) and is fixed. An entry belongs here only for Streamlit's markup the app cannot change,
-# with the upstream issue or the reason, e.g. Accepted("rule-id", re.compile("data-testid=..."), "why").
-ACCEPTED: list[Accepted] = []
+# Every violation axe found in the app's own markup (alt texts, caption and chart contrast, disabled settings) is
+# fixed. An entry belongs here only for markup the app cannot change (Streamlit's, a component's), with the reason.
+ACCEPTED: list[Accepted] = [
+    Accepted(
+        "target-size",
+        re.compile(r'^<button type="button" class="dc-icon-button"'),
+        "streamlit-drawable-canvas 0.13 draws its toolbar (update, undo, redo, edit, reset) at 22.4 px inside the "
+        "shadow root of its isolated component, where the app's style sheet cannot reach (WCAG 2.2 only, on a "
+        "drawing with a mouse); Predict's own 'Clear drawing' button below the canvas is a full-size equivalent "
+        "of reset",
+    )
+]
 
 
 def _accepted(rule: str, node: dict) -> bool:
     return any(item.rule == rule and item.html.search(node.get("html", "")) for item in ACCEPTED)
 
 
-def axe_violations(page: Page) -> list[dict]:
-    """axe-core's WCAG A/AA violations on the page as it is now, accepted exceptions left out."""
-    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+def axe_violations(page: Page, tags: list[str] = WCAG_TAGS) -> list[dict]:
+    """axe-core's violations of the rules with these tags on the page as it is now, accepted exceptions left out."""
+    options = {"runOnly": {"type": "tag", "values": tags}, "resultTypes": ["violations"]}
     found = []
     for violation in AXE.run(page, options=options).response["violations"]:
         nodes = [node for node in violation["nodes"] if not _accepted(violation["id"], node)]
@@ -67,8 +75,8 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def expect_accessible(page: Page, state: str) -> None:
-    """No WCAG 2.0/2.1 A or AA violation in this state; the failure lists rule, impact and elements."""
+def expect_accessible(page: Page, state: str, tags: list[str] = WCAG_TAGS) -> None:
+    """No WCAG 2.0/2.1 A or AA violation (or of ``tags``) in this state; the failure lists rule, impact and elements."""
     wait_for_app(page)
     # and until no element is stale or still fading back in: Streamlit dims the elements of a rerun in progress,
     # and axe measures the colours of a half-faded box (CI once read 3.5:1 on a success box that is 7:1 at rest)
@@ -76,7 +84,7 @@ def expect_accessible(page: Page, state: str) -> None:
         """() => [...document.querySelectorAll('[data-testid="stElementContainer"]')].every(
             (element) => element.getAttribute("data-stale") !== "true" && getComputedStyle(element).opacity === "1")"""
     )
-    violations = axe_violations(page)
+    violations = axe_violations(page, tags)
     count = sum(len(violation["nodes"]) for violation in violations)
     assert not violations, f"{state}: axe-core found {count} failing element(s):\n{describe(violations)}"
 
