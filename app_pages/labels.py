@@ -7,9 +7,9 @@ from ui.shared import widgets
 
 st.title("🏷️ Label mistakes in the training set")
 st.caption(
-    "Not every label in Fashion-MNIST is right. Each training image was scored by a model that never trained "
-    "on it (5-fold cross-validation with the quick CNN); cleanlab then flags the images whose given label "
-    "disagrees most with those scores. The data can be wrong, not only the model."
+    "Not every label in Fashion-MNIST is right. Each training image was scored by two models that never "
+    "trained on it (5-fold cross-validation, two quick CNNs per fold, their answers averaged); cleanlab then flags "
+    "the images whose given label disagrees most with those scores. The data can be wrong, not only the model."
 )
 dataset = widgets.require_dataset()
 ranked = labels.require_ranking(dataset)

@@ -10,7 +10,7 @@ from core.data import CLASS_NAMES
 from core.models import store
 from core.understand import evaluation as ev
 from core.understand import label_issues
-from ui.shared import charts_eval, widgets
+from ui.shared import widgets
 
 ANY = "any"
 ANY_CLASS_CHOICES = [ANY, *CLASS_NAMES]
@@ -57,20 +57,41 @@ def filtered(ranked: pd.DataFrame, given: str, suggested: str) -> pd.DataFrame:
     return ranked[keep]
 
 
+def chance(probability: float) -> str:
+    """How sure a model is, in words a student reads: a percent where one fits, else "1 in N"
+    (a hundred flagged images all at "<1%" would say nothing about which is most suspicious)."""
+    if probability >= 0.995:
+        return f"{probability:.1%}" if probability < 0.9995 else "over 99.9%"
+    if probability >= 0.01:
+        return f"{probability:.0%}"
+    if probability >= 0.001:
+        return f"{probability:.1%}"
+    if probability <= 0:
+        return "none"
+    odds = 1 / probability
+    rounded = float(f"{odds:.2g}")  # two significant figures: 1 in 1,200,000, not 1 in 1,198,327
+    return f"1 in {rounded:,.0f}"
+
+
+def caption(row) -> str:
+    """One flagged image: its given label and the model's confidence in it, then what the model thinks it is."""
+    return (
+        f"#{row.index}: labelled {CLASS_NAMES[row.given]} ({chance(row.score)}); "
+        f"looks like {CLASS_NAMES[row.suggested]} ({chance(row.suggested_probability)})"
+    )
+
+
 def gallery(images: np.ndarray, shown: pd.DataFrame, total: int) -> None:
     if not len(shown):
         st.info("No flagged images with these labels.", icon="🫙")
         return
     st.caption(
-        f"Showing {len(shown)} of {total:,}, most likely mistake first. The percentage: how likely the given "
-        "label is to the model that never trained on that image (lower is more suspicious)."
+        f"Showing {len(shown)} of {total:,}, most likely mistake first. In brackets: how sure the models that "
+        "never trained on that image are of its given label, and of what they think it is instead."
     )
     st.image(
         [ev.grayscale_rgb(images[row.index], SCALE) for row in shown.itertuples()],
-        caption=[
-            f"#{row.index}: {CLASS_NAMES[row.given]} → {CLASS_NAMES[row.suggested]}? · {charts_eval.percent_label(row.score)}"
-            for row in shown.itertuples()
-        ],
+        caption=[caption(row) for row in shown.itertuples()],
         width=28 * SCALE * 2,
         alt=[
             widgets.training_image_alt(row.index, CLASS_NAMES[row.given]) + f", perhaps a {CLASS_NAMES[row.suggested]}"

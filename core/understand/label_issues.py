@@ -2,10 +2,13 @@
 
 Confident learning (Northcutt et al., 2021) needs, for every training image, class
 probabilities from a model that never trained on that image. ``out_of_sample_probabilities``
-makes them: the 60,000 images are split into stratified folds; for each fold a fresh
-zoo model (by default the quick classroom CNN with its own recipe) trains on the other
-folds and scores only the held-out one. ``cleanlab`` then ranks the images whose given
-label disagrees most with those probabilities. The ranking comes from the probabilities
+makes them: the 60,000 images are split into stratified folds; for each fold fresh
+zoo models (by default two quick classroom CNNs, differently initialized, with their own
+recipe) train on the other folds and score only the held-out one; their probabilities are
+averaged. One model alone is sometimes confidently wrong about a plain image (a sandal
+called a bag at 99.8%), which would rank it first; two independent models rarely share
+such a slip, while a real label mistake fools both. ``cleanlab`` then ranks the images
+whose given label disagrees most with those probabilities. The ranking comes from the probabilities
 alone, never from a list of known mistakes.
 
 The probabilities of the shipped run live in ``artifacts/train_oof_probabilities.npz``
@@ -39,6 +42,7 @@ class KFoldRecipe:
     folds: int = 5
     epochs: int | None = None  # None: the architecture's own default
     seed: int = 42
+    repeats: int = 2  # independently initialized models per fold, averaged
 
     def validate(self) -> KFoldRecipe:
         from core.models import zoo
@@ -48,7 +52,13 @@ class KFoldRecipe:
             raise ValueError(f"folds must be a whole number from 2 to 20 (got {self.folds!r})")
         if self.epochs is not None and (not isinstance(self.epochs, int) or not 1 <= self.epochs <= 100):
             raise ValueError(f"epochs must be a whole number from 1 to 100 (got {self.epochs!r})")
+        if not isinstance(self.repeats, int) or not 1 <= self.repeats <= 10:
+            raise ValueError(f"repeats must be a whole number from 1 to 10 (got {self.repeats!r})")
         return self
+
+    def init_seed(self, fold: int, repeat: int) -> int:
+        """The weights' seed of one fold's model; repeat 0 is the single-model recipe's seed."""
+        return self.seed + fold + 1000 * repeat
 
 
 @dataclass(frozen=True)
@@ -81,27 +91,47 @@ def out_of_sample_probabilities(
     on_fold: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
     log: Callable[[str], None] = lambda line: None,
 ) -> OutOfSample:
-    """Train one model per fold on the other folds and score only its held-out images.
+    """Train ``recipe.repeats`` models per fold on the other folds; average their scores of the held-out images.
 
     ``on_fold(fold, trained_on, scored)`` is told the indices of each model's training
     and scored images (the tests check they never overlap).
     """
+    recipe.validate()
+    labels = np.asarray(labels).astype(np.int64)
+    folds = fold_plan(labels, recipe.folds, recipe.seed)
+    started = time.perf_counter()
+    passes = [
+        one_pass(images, labels, folds, recipe, repeat, on_fold=on_fold, log=log) for repeat in range(recipe.repeats)
+    ]
+    probabilities = np.mean(passes, axis=0, dtype=np.float32)
+    return OutOfSample(probabilities, folds, recipe, time.perf_counter() - started)
+
+
+def one_pass(
+    images: np.ndarray,
+    labels: np.ndarray,
+    folds: np.ndarray,
+    recipe: KFoldRecipe,
+    repeat: int,
+    *,
+    on_fold: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
+    log: Callable[[str], None] = lambda line: None,
+) -> np.ndarray:
+    """One model per fold (weights seeded by ``recipe.init_seed(fold, repeat)``): every image scored once."""
     import keras
 
     from core.models import zoo
 
-    recipe.validate()
     spec = zoo.get_spec(recipe.arch)
     hp = zoo.with_overrides(spec, **({"epochs": recipe.epochs} if recipe.epochs else {}))
-    labels = np.asarray(labels).astype(np.int64)
-    folds = fold_plan(labels, recipe.folds, recipe.seed)
     probabilities = np.full((len(labels), NUM_CLASSES), np.nan, dtype=np.float32)
     started = time.perf_counter()
+    name = f"repeat {repeat + 1}/{recipe.repeats} fold"
     for fold in range(recipe.folds):
         trained_on, scored = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
         if on_fold is not None:
             on_fold(fold, trained_on, scored)
-        keras.utils.set_random_seed(recipe.seed + fold)
+        keras.utils.set_random_seed(recipe.init_seed(fold, repeat))
         steps = int(np.ceil(len(trained_on) / hp.batch_size))
         model = zoo.compile_model(zoo.build(spec, hp), hp, steps)
         # No validation split: the epochs are fixed (cosine to zero), and every held-in image
@@ -115,7 +145,7 @@ def out_of_sample_probabilities(
             callbacks=[
                 keras.callbacks.LambdaCallback(
                     on_epoch_end=lambda epoch, logs, fold=fold: log(
-                        f"fold {fold + 1}/{recipe.folds} epoch {epoch + 1}/{hp.epochs}: "
+                        f"{name} {fold + 1}/{recipe.folds} epoch {epoch + 1}/{hp.epochs}: "
                         + " ".join(f"{key}={value:.4f}" for key, value in (logs or {}).items())
                     )
                 )
@@ -123,9 +153,11 @@ def out_of_sample_probabilities(
         )
         probabilities[scored] = store.predict_probabilities(model, images[scored])
         accuracy = float((probabilities[scored].argmax(axis=1) == labels[scored]).mean())
-        log(f"fold {fold + 1}/{recipe.folds}: held-out accuracy {accuracy:.4f} ({time.perf_counter() - started:.0f} s)")
+        log(
+            f"{name} {fold + 1}/{recipe.folds}: held-out accuracy {accuracy:.4f} ({time.perf_counter() - started:.0f} s)"
+        )
         keras.backend.clear_session()
-    return OutOfSample(probabilities, folds, recipe, time.perf_counter() - started)
+    return probabilities
 
 
 def save(result: OutOfSample, path: Path = OOF_FILE) -> None:
@@ -155,6 +187,7 @@ def load(path: Path = OOF_FILE) -> OutOfSample:
             f"{Path(path).name} is damaged ({error}); remake it with `make label-issues`."
         ) from error
     seconds = float(recipe_fields.pop("seconds", 0.0))
+    recipe_fields.setdefault("repeats", 1)  # files made before repeats existed held one model per fold
     if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES or folds.shape != (len(probabilities),):
         raise store.ArtifactError(f"{Path(path).name} holds arrays of the wrong shape; remake it.")
     probabilities /= probabilities.sum(axis=1, keepdims=True)  # float16 rounding
@@ -166,7 +199,7 @@ def rank(labels: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
 
     Columns: index (into the training set), given, suggested (the most probable class),
     score (cleanlab's label quality, the out-of-sample probability of the given label:
-    0-1, lower is more suspicious). Flagging is confident learning's prune-by-noise-rate;
+    0-1, lower is more suspicious), suggested_probability (that of the suggested class). Flagging is confident learning's prune-by-noise-rate;
     the order is by self-confidence.
     """
     from cleanlab.filter import find_label_issues
@@ -187,6 +220,7 @@ def rank(labels: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
             "given": labels[flagged],
             "suggested": probabilities[flagged].argmax(axis=1).astype(np.int64),
             "score": scores[flagged].astype(np.float64),
+            "suggested_probability": probabilities[flagged].max(axis=1).astype(np.float64),
         }
     )
 
@@ -216,7 +250,7 @@ def issues_for_cli(top: int | None = None) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Remake the shipped probabilities: ``python -m core.understand.label_issues [--folds 5] [--epochs N]``."""
+    """Remake the shipped probabilities: ``python -m core.understand.label_issues [--folds 5] [--epochs N] [--repeats 2]``."""
     import argparse
 
     from core import data
@@ -226,9 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=KFoldRecipe.folds)
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--seed", type=int, default=KFoldRecipe.seed)
+    parser.add_argument("--repeats", type=int, default=KFoldRecipe.repeats)
     parser.add_argument("--out", default=str(OOF_FILE))
     args = parser.parse_args(argv)
-    recipe = KFoldRecipe(args.arch, args.folds, args.epochs, args.seed).validate()
+    recipe = KFoldRecipe(args.arch, args.folds, args.epochs, args.seed, args.repeats).validate()
     dataset = data.load()
     result = out_of_sample_probabilities(
         dataset.x_train, dataset.y_train, recipe, log=lambda line: print(line, file=sys.stderr, flush=True)

@@ -30,19 +30,24 @@ def test_no_image_is_scored_by_a_model_that_trained_on_it(dataset):
     result = li.out_of_sample_probabilities(
         images,
         labels,
-        li.KFoldRecipe("mlp_128", folds=3, epochs=1, seed=5),
+        li.KFoldRecipe("mlp_128", folds=3, epochs=1, seed=5, repeats=2),
         on_fold=lambda fold, trained_on, scored: seen.append((fold, set(trained_on), set(scored))),
     )
-    assert [fold for fold, _, _ in seen] == [0, 1, 2]
-    scored_once = np.zeros(len(labels), dtype=int)
-    for fold, trained_on, scored in seen:
-        assert not trained_on & scored, f"fold {fold} scored images it trained on"
-        assert trained_on | scored == set(range(len(labels)))
-        assert set(np.flatnonzero(result.folds == fold)) == scored
-        scored_once[list(scored)] += 1
-    assert np.all(scored_once == 1)
+    assert [fold for fold, _, _ in seen] == [0, 1, 2, 0, 1, 2]  # two models per fold
+    scored = np.zeros(len(labels), dtype=int)
+    for fold, trained_on, held_out in seen:
+        assert not trained_on & held_out, f"fold {fold} scored images it trained on"
+        assert trained_on | held_out == set(range(len(labels)))
+        assert set(np.flatnonzero(result.folds == fold)) == held_out
+        scored[list(held_out)] += 1
+    assert np.all(scored == 2)  # once by each of its fold's two models
     assert np.all(np.isfinite(result.probabilities))
     assert np.allclose(result.probabilities.sum(axis=1), 1, atol=1e-4)
+
+
+def test_the_recipe_refuses_bad_repeats():
+    with pytest.raises(ValueError, match="repeats must be a whole number from 1 to 10"):
+        li.KFoldRecipe(repeats=0).validate()
 
 
 def test_shipped_probabilities_were_made_out_of_sample(dataset):
