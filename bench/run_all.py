@@ -39,6 +39,7 @@ RUN: dict[str, tuple[str, ...]] = {
     "bench_ray": (),
     "bench_store": (),  # starts its own throw-away PostgreSQL server (Debian's postgresql)
     "bench_teach": (),  # fetches its outline icons from the npm registry once (recipes/.world-cache/)
+    "bench_outline": ("--fashion", "1000"),  # outline icon sets, tuning and held-out (recipes/.world-cache/)
 }
 # module -> why make bench leaves it out, and what runs it
 SKIPPED: dict[str, str] = {
