@@ -18,23 +18,33 @@ os.environ["FASHION_STUDIO_RUNS_DIR"] = str(_RUNS)
 os.environ["FASHION_MNIST_NO_DOWNLOAD"] = "1"  # tests never reach for the network
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Test files that start the session's servers or its Ray cluster: under pytest-xdist they share one worker.
+# The browser tests (each file waits on a real server and Chromium) and Ray's: under pytest-xdist they go first.
 _SERVER_TESTS = ("tests/e2e/", "tests/unit/test_ray_backend.py")
+# Ray's unit and e2e tests share one local cluster: one worker runs them together.
+_RAY_TESTS = ("tests/unit/test_ray_backend.py", "tests/e2e/test_train_ray.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long files first (the browser and Ray tests), so that two workers end together (longest first)."""
+    items.sort(key=lambda item: not item.nodeid.startswith(_SERVER_TESTS))
 
 
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: pytest runs without the plugin too
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """With `-n 2` (make test, make test-quick): each test file runs whole in one worker, so its module fixtures are
-    made once, and the browser and Ray tests all run in one worker, in order, so the session's servers and cluster
-    start once. (xdist's own --dist loadgroup marks cannot do it: pytest 9 ignores the node ids it rewrites.)"""
+    made once, and the Ray tests all in one worker, so the cluster starts once; files are handed out in the order
+    above (xdist would otherwise send the files with the most tests first). Each worker starts the session's shared
+    servers (tests/e2e/conftest.py) on first use. (xdist's --dist loadgroup marks cannot group: pytest 9 ignores the
+    node ids it rewrites.)"""
     from xdist.scheduler import LoadFileScheduling
 
-    class ServersTogether(LoadFileScheduling):
+    class FilesLongestFirst(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = super()._split_scope(nodeid)
-            return "servers" if path.startswith(_SERVER_TESTS) else path
+            return "ray" if path.startswith(_RAY_TESTS) else path
 
-    return ServersTogether(config, log)
+    config.option.loadscopereorder = False
+    return FilesLongestFirst(config, log)
 
 
 @pytest.fixture(scope="session")
