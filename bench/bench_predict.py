@@ -86,6 +86,10 @@ def inputs(dataset: data.FashionMNIST) -> dict[str, bytes]:
         "shop photo, 364×364 JPEG": preprocess.render_as_photo(dataset.x_test[0]),
         "phone photo, 4000×3000 JPEG (12 MP)": phone_buffer.getvalue(),
         "dataset image, 28×28 PNG": small.getvalue(),
+        # Two background tones: cut out by segmentation (core.predict.segment), the slower path.
+        "garment on paper on a table (segmented), JPEG": photo_set.scene_photo(
+            photo_set.fashion_layer(dataset.x_test[4], rng), "paper on a table", rng, photo_set.TEXTURES["tuning"]
+        ),
     }
 
 
