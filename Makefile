@@ -18,7 +18,7 @@ dev: setup
 
 # Two pytest workers (pytest-xdist): tests/conftest.py keeps each test file in one worker, and the browser and
 # Ray tests together in one. `make test TEST_WORKERS=` runs everything in one process.
-TEST_WORKERS ?= -n 2
+TEST_WORKERS ?= -n 3
 
 test: setup-test
 	$(PY) -m pytest $(TEST_WORKERS)

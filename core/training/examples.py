@@ -60,7 +60,7 @@ class Example:
     label: int  # 0-9, an index of core.data.CLASS_NAMES
     owner: str  # the browser's hash (ui.shared.identity.owner); "" for the CLI
     source: str  # one of SOURCES
-    created: str  # ISO time, UTC, seconds
+    created: str  # ISO time, UTC, to the microsecond: examples list in the order they were added
     pixels: np.ndarray = field(repr=False)  # (28, 28) uint8: the model input (Preprocessed.model_input, as bytes)
 
     @property
@@ -151,7 +151,7 @@ def new_example(label: int | str, pixels: np.ndarray, source: str, owner: str = 
         label_of(label),
         owner,
         source,
-        datetime.now(UTC).isoformat(timespec="seconds"),
+        datetime.now(UTC).isoformat(timespec="microseconds"),
         as_pixels(pixels),
     )
 

@@ -58,10 +58,11 @@ def test_label_mistakes_page_shows_flagged_training_images(app_server, page):
     expect(page.get_by_role("heading", name="Label mistakes in the training set")).to_be_visible(timeout=120_000)
     wait_for_app(page)
     expect(page.get_by_text("Showing 36 of")).to_be_visible(timeout=60_000)
-    expect(page.get_by_test_id("stImageCaption").first).to_contain_text("→")
-    # the most suspicious first: the given label's held-out probability as a percentage
-    expect(page.get_by_test_id("stImageCaption").first).to_have_text(re.compile(r"^#\d+: .+ → .+\? · <1%$"))
-    expect(page.get_by_test_id("stImageCaption").last).to_have_text(re.compile(r" · (<1|\d+)%$"))
+    # each caption: the given label with the models' held-out confidence in it, and what they think it is
+    sure = r"\((1 in [\d,]+|[\d.]+%|over 99\.9%|none)\)"
+    caption = re.compile(rf"^#\d+: labelled .+ {sure}; looks like .+ {sure}$")
+    expect(page.get_by_test_id("stImageCaption").first).to_have_text(caption)
+    expect(page.get_by_test_id("stImageCaption").last).to_have_text(caption)
     # must NOT happen
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)

@@ -42,6 +42,7 @@ PAGES = [
     ("compare", "Compare models", "Side by side"),
     ("bring", "Bring your own model", "Keep your runs"),
     ("play", "Beat the model", "Show my score"),
+    ("teach", "Teach it your pictures", "No examples yet"),
     ("teacher", "Teacher", "teacher secret"),
 ]
 
