@@ -103,7 +103,7 @@ def _enclosed(ink: np.ndarray, side: int) -> np.ndarray:
 
 def measure(difference: np.ndarray, mask: np.ndarray, contrast: float) -> tuple[OutlineSigns, np.ndarray] | None:
     """The object's outline signs and its enclosed inside; None when there is no object to measure or it is
-    plainly no line art (too small, not one solid ink), before the costlier measures."""
+    plainly no line art (too small, not one solid ink, thick strokes), before the costlier measures."""
     if contrast < 1.0 or not mask.any():
         return None
     ink = (difference >= INK_LEVEL * contrast) & mask
@@ -114,14 +114,16 @@ def measure(difference: np.ndarray, mask: np.ndarray, contrast: float) -> tuple[
     solid_ink = float((difference[ink] >= SOLID_LEVEL * contrast).mean())
     if side < MIN_SIDE or solid_ink < SOLID_INK:
         return None
+    stroke = float(ink.sum()) / max(int(morphology.skeletonize(ink).sum()), 1) / side
+    if stroke > MAX_STROKE:  # a filled silhouette (every drawing in the dataset's style): no closing to pay for
+        return None
     inside = _enclosed(ink, side)
     if not inside.any():
         return None
-    skeleton_length = max(int(morphology.skeletonize(ink).sum()), 1)
     signs = OutlineSigns(
         side=side,
         solid_ink=solid_ink,
-        stroke=float(ink.sum()) / skeleton_length / side,
+        stroke=stroke,
         enclosed=float(inside.sum()) / float(inside.sum() + ink.sum()),
         inside=2.0 * float(ndimage.distance_transform_edt(inside).max()) / side,
         inside_level=float(np.median(difference[inside])) / contrast,
