@@ -16,15 +16,16 @@ run: setup
 dev: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
-# Two pytest workers (pytest-xdist): tests/conftest.py keeps each test file in one worker, and the browser and
-# Ray tests together in one. `make test TEST_WORKERS=` runs everything in one process.
+# Three pytest workers (pytest-xdist) on 2 cores: the browser tests mostly wait on their servers. tests/conftest.py
+# keeps each test file in one worker (Ray's together) and sends the browser files first. `make test TEST_WORKERS=`
+# runs everything in one process.
 TEST_WORKERS ?= -n 3
 
 test: setup-test
 	$(PY) -m pytest $(TEST_WORKERS)
 
 # While editing: the unit tests, every page through AppTest and the lint, without the browser, Ray or anything
-# marked slow (markers in pyproject.toml), in two workers: about 3 minutes on 2 cores. `make test` runs everything.
+# marked slow (markers in pyproject.toml), in the same workers. `make test` runs everything.
 test-quick: setup-test
 	$(PY) -m pytest $(TEST_WORKERS) tests/unit tests/app tests/test_lint.py -m "not e2e and not slow and not ray"
 
