@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.data import CLASS_NAMES
 from core.training import examples as kept
-from ui.shared import examples, identity, loaders, teaching
+from ui.shared import examples, identity, teaching
 
 GUIDE = """
 1. **Collect.** On **🔮 Predict**, draw (or upload, or photograph) a garment the way *you* draw it, say an outline
@@ -57,19 +57,4 @@ def _named_counts(counts: dict[int, int]) -> list[tuple[str, int]]:
 
 def teach_panel(found: list[kept.Example], dataset) -> None:
     """Pick the model, name the copy, Teach (queued fairly), follow it, then the before/after."""
-    owner = identity.owner()
-    base = teaching.pick_base(loaders.artifacts(), key="teach_base")
-    name = teaching.name_input(base, key="teach_name") if base is not None else ""
-    teaching.teach_button(base, name, found, dataset, owner, key="teach-start")
-    job = teaching.attached_job(owner)
-    if job is not None and not job.finished:
-        teaching.follow(job, dataset)
-        return  # the before/after once it has finished
-    fresh = teaching.follow(job, dataset) if job is not None else None
-    taught = teaching.taught_runs(owner)
-    if not taught:
-        return
-    st.subheader("Before and after")
-    chosen = teaching.pick_taught(taught, key="teach_report", newest=fresh)
-    if chosen is not None:
-        teaching.before_after(chosen, found)
+    teaching.panel(found, dataset, prefix="teach", heading="Before and after")

@@ -10,7 +10,7 @@ import streamlit as st
 from core.models import store
 from core.training import estimate, fair_queue, jobs, teach
 from core.training import examples as kept
-from ui.shared import examples, identity, loaders, teaching
+from ui.shared import examples, teaching
 
 ENV_SECRET = "FASHION_STUDIO_TEACHER_SECRET"
 SECRET_NAME = "teacher_secret"
@@ -124,15 +124,4 @@ def class_examples() -> list[kept.Example]:
 
 def teach_class_model(pooled: list[kept.Example], dataset) -> None:
     """One model taught the class's pooled examples, queued like any run (the teacher's browser's one turn)."""
-    owner = identity.owner()
-    base = teaching.pick_base(loaders.artifacts(), key="class_teach_base")
-    name = teaching.name_input(base, key="class_teach_name") if base is not None else ""
-    teaching.teach_button(base, name, pooled, dataset, owner, key="class-teach-start")
-    job = teaching.attached_job(owner)
-    if job is not None and not job.finished:
-        teaching.follow(job, dataset)
-        return  # the before/after once it has finished
-    fresh = teaching.follow(job, dataset) if job is not None else None
-    chosen = teaching.pick_taught(teaching.taught_runs(owner), key="class_teach_report", newest=fresh)
-    if chosen is not None:
-        teaching.before_after(chosen, pooled)
+    teaching.panel(pooled, dataset, prefix="class_teach")

@@ -14,7 +14,7 @@ from core.data import CLASS_NAMES
 from core.models import store
 from core.training import examples as kept
 from core.training import jobs, teach
-from ui.shared import live, models, state, widgets
+from ui.shared import identity, live, loaders, models, state, widgets
 
 JOB_PARAM = "teach"  # the teaching job's link: ?teach=<job id>
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -205,3 +205,25 @@ def _held_back_pictures(report: teach.BeforeAfter, known: Sequence[kept.Example]
             for a in shown
         ],
     )
+
+
+def panel(found: Sequence[kept.Example], dataset, *, prefix: str, heading: str = "") -> None:
+    """Pick the base model, name the copy, Teach (queued fairly), follow it, then its before/after on ``found``
+    under ``heading``. The student's Teach page and the teacher's class model both use it; ``prefix`` keys it."""
+    owner = identity.owner()
+    base = pick_base(loaders.artifacts(), key=f"{prefix}_base")
+    name = name_input(base, key=f"{prefix}_name") if base is not None else ""
+    teach_button(base, name, found, dataset, owner, key=f"{prefix}-start")
+    job = attached_job(owner)
+    if job is not None and not job.finished:
+        follow(job, dataset)
+        return  # the before/after once it has finished
+    fresh = follow(job, dataset) if job is not None else None
+    taught = taught_runs(owner)
+    if not taught:
+        return
+    if heading:
+        st.subheader(heading)
+    chosen = pick_taught(taught, key=f"{prefix}_report", newest=fresh)
+    if chosen is not None:
+        before_after(chosen, found)
