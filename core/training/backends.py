@@ -198,6 +198,9 @@ class RayBackend:
                 options["address"] = self.address  # "local": always a new cluster, never one `ray start` left
                 if self.address == LOCAL:  # the object store only holds the dataset (55 MB) and returned models
                     options.update(num_cpus=self.local_cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES)
+                    # Ray runs workers at nice 15; on a machine the app shares, a run then crawls whenever anything
+                    # else is busy. Local runs get the priority in-process training has.
+                    options["_system_config"] = {"worker_niceness": 0}
                 try:
                     ray.init(**options)
                 except (ConnectionError, RuntimeError, ValueError) as error:
