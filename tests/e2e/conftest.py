@@ -1,7 +1,7 @@
 """The real app under `streamlit run` on a free localhost port, driven by Debian's Chromium.
 
-No browser is ever downloaded: Playwright launches /usr/bin/chromium. Screenshots go to
-tests/e2e/output/ (git-ignored) so a person can look at what the tests saw.
+No browser is ever downloaded: Playwright launches /usr/bin/chromium. A failed test's screenshot goes to
+tests/e2e/output/ (git-ignored) so a person can look at what the test saw.
 
 A server's start costs its warm-up (TensorFlow, the dataset, every shipped model): the session shares one
 server per environment a test needs, ``app_server`` (as `make run` starts it) and ``teacher_server`` (a teacher
@@ -94,15 +94,26 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """Keeps each phase's report on the test (``item.failed_call``), so ``page`` knows whether it failed."""
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed
+    return report
+
+
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser context per test (its own Streamlit session); screenshot on the way out."""
+    """A fresh browser context per test (its own Streamlit session); a failed test leaves a screenshot of what
+    the browser showed in tests/e2e/output/ (a full-page screenshot of every passing test cost the suite CPU)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     yield tab
-    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=OUTPUT_DIR / f"{request.node.name}.png", full_page=True)
+    if getattr(request.node, "failed_call", True):
+        OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=OUTPUT_DIR / f"{request.node.name}.png", full_page=True)
     context.close()
 
 

@@ -1,5 +1,6 @@
-"""Accessibility in a real browser: axe-core's WCAG 2.0/2.1 A and AA rules on every page and the states a class
-reaches, and the keyboard-only journeys of a student without a mouse.
+"""Accessibility in a real browser: axe-core's WCAG 2.0/2.1 A and AA rules on the states a class reaches, and the
+keyboard-only journeys of a student without a mouse. Every page's first state is checked, with WCAG 2.2 too, at four
+screen sizes by tests/e2e/test_screens.py (which uses the helpers here).
 
 axe-core is the copy bundled in PyPI's axe-playwright-python (pinned in requirements-dev.txt): the tests fetch
 nothing. The session's teacher server serves the whole module: it knows a teacher secret so that the teacher's view
@@ -94,35 +95,6 @@ def server(teacher_server):
     """The session's teacher server: its secret opens the teacher's view, and without a duration cap the keyboard
     journey's long run (started only to be stopped) is never refused on a loaded machine."""
     return teacher_server
-
-
-# (address, heading, text that shows only once the page has done its work, images drawn by then)
-PAGES = [
-    ("", "Fashion-MNIST Studio", "Where the data came from", 110),
-    ("train", "Train a model", "parameters with these settings", 0),
-    ("lessons", "Lessons", "Start the lesson", 0),
-    ("evaluate", "Evaluate a model", "Test accuracy", None),  # the hidden tabs' galleries: as many as mistakes
-    ("inside", "Inside a network", "Activations, layer by layer", None),  # as many as the model has layers
-    ("labels", "Label mistakes in the training set", "Showing 36 of", 36),
-    ("predict", "Predict", "What the model sees", 0),
-    ("compare", "Compare models", "Leaderboard", 0),
-    ("bring", "Bring your own model", "Keep your runs", 0),
-    ("play", "Beat the model", "Show my score", 20),
-    ("teacher", "Teacher", "Teacher secret", 0),
-]
-
-
-@pytest.mark.parametrize(("path", "heading", "ready", "images"), PAGES, ids=[row[0] or "home" for row in PAGES])
-def test_every_page_passes_axe(server, page, path, heading, ready, images):
-    page.goto(f"{server.url}/{path}")
-    expect(page.get_by_role("heading", name=re.compile(heading)).first).to_be_visible(timeout=120_000)
-    expect(page.get_by_text(ready).first).to_be_visible(timeout=180_000)
-    drawn = page.get_by_test_id("stImage").locator("img")
-    if images is None:
-        expect(drawn.first).to_be_attached()
-    else:
-        expect(drawn).to_have_count(images)  # galleries draw a moment after the script has finished
-    expect_accessible(page, f"/{path}")
 
 
 # -- the keyboard alone --------------------------------------------------------------------------------------------

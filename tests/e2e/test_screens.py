@@ -30,20 +30,21 @@ SIZES = {
     "laptop": {"viewport": {"width": 1024, "height": 768}},
     "desktop": {"viewport": {"width": 1280, "height": 800}},
 }
-# (address, heading, text that shows only once the page has done its work)
+# (address, heading, text that shows only once the page has done its work, images drawn by then: None for at least
+# one, as many as the hidden tabs' mistakes or the model's layers)
 PAGES = [
-    ("", "Fashion-MNIST Studio", "Where the data came from"),
-    ("train", "Train a model", "parameters with these settings"),
-    ("lessons", "Lessons", "Start the lesson"),
-    ("evaluate", "Evaluate a model", "Test accuracy"),
-    ("inside", "Inside a network", "Activations, layer by layer"),
-    ("labels", "Label mistakes in the training set", "Showing 36 of"),
-    ("predict", "Predict", "What the model sees"),
-    ("compare", "Compare models", "Side by side"),
-    ("bring", "Bring your own model", "Keep your runs"),
-    ("play", "Beat the model", "Show my score"),
-    ("teach", "Teach it your pictures", "No examples yet"),
-    ("teacher", "Teacher", "teacher secret"),
+    ("", "Fashion-MNIST Studio", "Where the data came from", 110),
+    ("train", "Train a model", "parameters with these settings", 0),
+    ("lessons", "Lessons", "Start the lesson", 0),
+    ("evaluate", "Evaluate a model", "Test accuracy", None),
+    ("inside", "Inside a network", "Activations, layer by layer", None),
+    ("labels", "Label mistakes in the training set", "Showing 36 of", 36),
+    ("predict", "Predict", "What the model sees", 0),
+    ("compare", "Compare models", "Side by side", 0),
+    ("bring", "Bring your own model", "Keep your runs", 0),
+    ("play", "Beat the model", "Show my score", 20),
+    ("teach", "Teach it your pictures", "No examples yet", 0),
+    ("teacher", "Teacher", "teacher secret", 0),
 ]
 
 # Every visible element of the main area whose right edge is past the screen's, outside any scroll box of its own
@@ -122,13 +123,19 @@ def screen(browser, request):
     context.close()
 
 
-def open_page(page: Page, url: str, heading: str, ready: str) -> None:
+def open_page(page: Page, url: str, heading: str, ready: str, images: int | None = 0) -> None:
+    """Open ``url`` and wait until it is whole: its work done, every widget mounted, every chart and gallery drawn."""
     page.goto(url)
     expect(page.get_by_role("heading", name=re.compile(heading)).first).to_be_visible(timeout=120_000)
     expect(page.get_by_text(ready).first).to_be_visible(timeout=180_000)
     wait_for_app(page)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0)  # every widget mounted (some load their code late)
     page.wait_for_function(CHARTS_DRAWN)
+    drawn = page.get_by_test_id("stImage").locator("img")
+    if images is None:
+        expect(drawn.first).to_be_attached()
+    elif images:
+        expect(drawn).to_have_count(images)  # galleries draw a moment after the script has finished
 
 
 # The canvas's drawing size, the size it shows at, and every box that cuts it off: an ancestor that clips or
@@ -207,10 +214,10 @@ def expect_fits(page: Page, size: str, state: str) -> None:
     expect_accessible(page, f"{state} on a {size}", WCAG22_TAGS)
 
 
-@pytest.mark.parametrize(("path", "heading", "ready"), PAGES, ids=[row[0] or "home" for row in PAGES])
-def test_every_page_fits_the_screen(server, screen, path, heading, ready):
+@pytest.mark.parametrize(("path", "heading", "ready", "images"), PAGES, ids=[row[0] or "home" for row in PAGES])
+def test_every_page_fits_the_screen(server, screen, path, heading, ready, images):
     size, page = screen
-    open_page(page, f"{server.url}/{path}", heading, ready)
+    open_page(page, f"{server.url}/{path}", heading, ready, images)
     expect_fits(page, size, path or "home")
     if path == "predict":
         expect_canvas_whole(page)

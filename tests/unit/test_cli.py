@@ -1,43 +1,31 @@
-"""The headless CLI as a teacher runs it: real subprocesses, JSON out, one-line errors."""
+"""The headless CLI as a teacher runs it: JSON out, one-line errors. The entry point, the listings and the errors that
+answer before TensorFlow loads run as real `python -m core` processes; the rest call the same ``main`` in this
+process (tests/cli.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from core import data
 from core.models import store, zoo
-from tests.conftest import REPO_ROOT
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args],
-        cwd=REPO_ROOT,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from tests.cli import run_cli, run_cli_process
 
 
 # Listings and argument errors answer before TensorFlow loads (a second each): not slow.
 def test_list_prints_every_architecture():
-    result = run_cli("list")
+    result = run_cli_process("list")
     assert result.returncode == 0
     keys = [line.split("\t")[0] for line in result.stdout.splitlines()]
     assert keys == list(zoo.ZOO)
 
 
-@pytest.mark.slow  # real CLI subprocesses that train, each importing TensorFlow
+@pytest.mark.slow  # the real `python -m core train`, importing TensorFlow
 def test_train_prints_progress_and_a_final_json_line(tmp_path):
-    result = run_cli(
+    result = run_cli_process(
         "train", "--arch", "mlp_128", "--epochs", "2", "--subset", "1000", "--seed", "3", "--name", "cli run",
         "--out", str(tmp_path),
     )  # fmt: skip
@@ -59,7 +47,7 @@ def test_bad_arguments_give_one_line_errors(tmp_path):
         (("train", "--arch", "mlp_128", "--subset", "999999"), "training subset must be"),
         (("train", "--arch", "mlp_128", "--name", "../x", "--out", str(tmp_path)), "may not contain"),
     ):
-        result = run_cli(*args)
+        result = run_cli_process(*args)
         assert result.returncode == 2, args
         last = result.stderr.strip().splitlines()[-1]
         assert last.startswith("error: ") and message in last, result.stderr
@@ -74,7 +62,7 @@ def test_missing_dataset_is_one_line_with_the_fix(tmp_path):
         data.ENV_NO_DOWNLOAD: "1",
     }
     for args in (("train", "--arch", "mlp_128", "--epochs", "1"), ("evaluate", "mlp_128")):
-        result = run_cli(*args, env=env)
+        result = run_cli_process(*args, env=env)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr
         last = result.stderr.strip().splitlines()[-1]
@@ -103,7 +91,6 @@ def test_train_takes_every_train_page_setting_and_warns_at_chance_level(tmp_path
     assert any("chance level" in warning for warning in summary["warnings"])
 
 
-@pytest.mark.slow
 def test_code_prints_the_script_for_the_same_settings():
     result = run_cli(
         "code", "--arch", "cnn_quick", "--epochs", "2", "--subset", "5000", "--no-normalize", "--seed", "8"
@@ -117,10 +104,9 @@ def test_code_prints_the_script_for_the_same_settings():
     compile(result.stdout, "exported.py", "exec")
 
 
-@pytest.mark.slow
 def test_bad_settings_get_one_line_errors():
     result = run_cli("code", "--arch", "mlp_128", "--validation-split", "0.9")
-    last_line = result.stderr.strip().splitlines()[-1]  # TensorFlow's own start-up lines come first
+    last_line = result.stderr.strip().splitlines()[-1]
     assert result.returncode == 2 and last_line.startswith("error: validation split must be")
     result = run_cli("lesson", "no-such-lesson")
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("error: unknown lesson")
@@ -160,7 +146,7 @@ def test_runs_lists_every_saved_model_its_id_first(tiny_model, tmp_path):
 
 @pytest.mark.slow
 def test_predict_and_evaluate_reach_a_run_in_the_database_store(store_url, tiny_model, tmp_path, dataset):
-    """Saved from here into the store; used by fresh processes with the URL and an empty runs folder."""
+    """Saved from here into the store; used with the URL and an empty runs folder, as a fresh clone would."""
     from PIL import Image
 
     meta = dataclasses.replace(tiny_model.meta, model_id="stored-run")

@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 from core.data import CLASS_NAMES
 from core.models import store
 from core.understand import evaluation as ev
-from tests.conftest import REPO_ROOT
+from tests.cli import run_cli
 
 # A fixed small prediction set, worked out by hand below.
 LABELS = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])
@@ -316,13 +315,11 @@ def test_pictures_are_crisp_rgb():
 
 # -- python -m core evaluate -----------------------------------------------------------------
 def _cli(*args: str, runs_dir) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FASHION_STUDIO_RUNS_DIR": str(runs_dir), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240
-    )
+    """`python -m core *args` in this process (tests/cli.py), with ``runs_dir`` as the runs folder."""
+    return run_cli(*args, env={store.ENV_RUNS_DIR: str(runs_dir)})
 
 
-@pytest.mark.slow  # a real CLI subprocess, importing TensorFlow
+@pytest.mark.slow  # the CLI end to end, on real models
 def test_cli_prints_the_report_as_json(tiny_model, runs_dir):
     done = _cli("evaluate", tiny_model.model_id, runs_dir=runs_dir)
     assert done.returncode == 0, done.stderr
@@ -332,7 +329,6 @@ def test_cli_prints_the_report_as_json(tiny_model, runs_dir):
     assert len(report["per_class"]) == 10
 
 
-@pytest.mark.slow
 def test_cli_fails_cleanly(tiny_model, tmp_path):
     truncated = tmp_path / "truncated"
     shutil.copytree(tiny_model.path, truncated)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -17,7 +15,7 @@ from keras import layers
 from core.data import CLASS_NAMES
 from core.models import store, zoo
 from core.predict import inference, preprocess
-from tests.conftest import REPO_ROOT
+from tests.cli import run_cli, run_cli_process
 from tests.unit import bad_inputs
 
 
@@ -232,23 +230,16 @@ def test_predict_file_refuses_what_is_not_a_file(tmp_path, setup, message):
 # --- the CLI, as a user runs it ---------------------------------------------------------------
 
 
-def run_cli(*args: str, runs_dir) -> subprocess.CompletedProcess:
-    env = {**os.environ, store.ENV_RUNS_DIR: str(runs_dir), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run(
-        [sys.executable, "-m", "core", "predict", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def predict_cli(*args: str, runs_dir) -> subprocess.CompletedProcess:
+    """`python -m core predict *args` in this process (tests/cli.py), with ``runs_dir`` as the runs folder."""
+    return run_cli("predict", *args, env={store.ENV_RUNS_DIR: str(runs_dir)})
 
 
-@pytest.mark.slow  # a real CLI subprocess, importing TensorFlow
+@pytest.mark.slow  # the real `python -m core predict`, importing TensorFlow
 def test_cli_prints_json_for_a_good_image(tiny_model, runs_dir, tmp_path, dataset):
     image = tmp_path / "sneaker.png"
     image.write_bytes(preprocess.render_as_photo(dataset.x_test[0], image_format="PNG"))
-    done = run_cli(str(image), "--top-k", "2", runs_dir=runs_dir)
+    done = run_cli_process("predict", str(image), "--top-k", "2", env={store.ENV_RUNS_DIR: str(runs_dir)})
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["top_k"] == 2
@@ -256,14 +247,13 @@ def test_cli_prints_json_for_a_good_image(tiny_model, runs_dir, tmp_path, datase
     assert all(len(entry["top_k"]) == 2 for entry in result["predictions"])
 
 
-@pytest.mark.slow
 def test_cli_json_says_in_words_when_the_picture_is_no_garment(tiny_model, runs_dir, tmp_path):
     """A checkerboard through the real CLI: `warnings` says why, and what the models can tell."""
     from core.predict import photo_set
 
     image = tmp_path / "board.jpg"
     image.write_bytes(photo_set.not_garment("checkerboard", np.random.default_rng(4)))
-    done = run_cli(str(image), "--model", tiny_model.model_id, runs_dir=runs_dir)
+    done = predict_cli(str(image), "--model", tiny_model.model_id, runs_dir=runs_dir)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["maybe_not_a_garment"] is True
@@ -273,7 +263,6 @@ def test_cli_json_says_in_words_when_the_picture_is_no_garment(tiny_model, runs_
     assert result["predictions"][0]["top_k"]  # still answered
 
 
-@pytest.mark.slow
 def test_cli_answers_several_files_one_json_line_each(tiny_model, runs_dir, tmp_path, dataset):
     """A garment, no garment and a broken file in one call: one line each, the lead answer or null, exit 2."""
     from core.predict import photo_set
@@ -282,7 +271,7 @@ def test_cli_answers_several_files_one_json_line_each(tiny_model, runs_dir, tmp_
     boot.write_bytes(preprocess.render_as_photo(dataset.x_test[0]))
     board.write_bytes(photo_set.not_garment("checkerboard", np.random.default_rng(4)))
     broken.write_bytes(b"Shopping list: 2 T-shirts\n")
-    done = run_cli(str(boot), str(board), str(broken), "--model", tiny_model.model_id, runs_dir=runs_dir)
+    done = predict_cli(str(boot), str(board), str(broken), "--model", tiny_model.model_id, runs_dir=runs_dir)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     first, second, third = (json.loads(line) for line in done.stdout.splitlines())
     assert first["image"] == str(boot) and first["maybe_not_a_garment"] is False
@@ -296,7 +285,6 @@ def test_cli_answers_several_files_one_json_line_each(tiny_model, runs_dir, tmp_
     assert third["image"] == str(broken) and "holds text, not an image" in third["error"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "args", "message"),
     [
@@ -312,7 +300,7 @@ def test_cli_fails_in_one_line_with_exit_2(name, args, message, tiny_model, runs
     image = tmp_path / "input.png"
     build = bad_inputs.BAD[name][0] if name else (lambda garment: preprocess.render_as_photo(garment))
     image.write_bytes(build(dataset.x_test[0]))
-    done = run_cli(str(image), *args, runs_dir=runs_dir)
+    done = predict_cli(str(image), *args, runs_dir=runs_dir)
     assert done.returncode == 2
     assert done.stdout == ""
     assert "Traceback" not in done.stderr

@@ -14,7 +14,7 @@ from scipy.ndimage import binary_dilation
 from core.data import CLASS_NAMES
 from core.models import store, zoo
 from core.understand import inspection as ins
-from tests.unit.test_cli import run_cli
+from tests.cli import run_cli
 
 SHIPPED = [artifact for artifact in store.list_artifacts([store.SHIPPED_DIR]) if artifact.ok]
 CNNS = [artifact.model_id for artifact in SHIPPED if zoo.ZOO[artifact.meta.arch].family == "CNN"]
@@ -122,7 +122,7 @@ def test_embedding_is_computed_once_then_cached(dataset, tmp_path):
     assert second.source == "cache" and np.array_equal(second.points, first.points)
 
 
-@pytest.mark.slow  # a real CLI subprocess, importing TensorFlow
+@pytest.mark.slow  # the CLI end to end, on real models
 @pytest.mark.parametrize("model_id", ["studio_cnn", "mlp_128"])
 def test_shipped_embedding_csv_has_every_test_image_and_neighbours_share_a_class(dataset, tmp_path, model_id):
     assert (store.find(model_id).path / ins.EMBEDDING_FILE).is_file(), "shipped embeddings: make embeddings"
@@ -141,7 +141,6 @@ def test_shipped_embedding_csv_has_every_test_image_and_neighbours_share_a_class
     assert agreement > 0.7, f"{model_id}: {agreement:.3f}"
 
 
-@pytest.mark.slow
 def test_embed_cli_refuses_bad_input(tmp_path):
     for args, message in (
         (("embed", "no_such_model", "--out", str(tmp_path / "a.csv")), "No model called 'no_such_model'"),

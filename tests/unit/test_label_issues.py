@@ -11,7 +11,7 @@ import pytest
 from core.data import CLASS_NAMES
 from core.models import store
 from core.understand import label_issues as li
-from tests.unit.test_cli import run_cli
+from tests.cli import run_cli
 
 
 def test_fold_plan_is_a_stratified_partition(dataset):
@@ -90,7 +90,7 @@ def test_ranking_never_forks_the_server(dataset, monkeypatch):
     assert len(ranked) > 1_000
 
 
-@pytest.mark.slow  # a real CLI subprocess, importing TensorFlow
+@pytest.mark.slow  # the CLI end to end, on real models
 def test_label_issues_cli_prints_the_most_likely_first():
     result = run_cli("label-issues", "--top", "25")
     assert result.returncode == 0, result.stderr
@@ -104,7 +104,6 @@ def test_label_issues_cli_prints_the_most_likely_first():
     assert scores == sorted(scores) and 0 <= scores[0] < 0.05
 
 
-@pytest.mark.slow
 def test_label_issues_cli_refuses_bad_input():
     result = run_cli("label-issues", "--top", "0")
     assert result.returncode == 2 and "--top must be at least 1" in result.stderr and "Traceback" not in result.stderr

@@ -13,7 +13,7 @@ import pytest
 
 from core.models import store, zoo
 from core.training import fair_queue, jobs
-from tests.unit.test_cli import run_cli
+from tests.cli import run_cli_process
 
 pytestmark = pytest.mark.ray
 
@@ -101,7 +101,7 @@ def test_a_worker_killed_mid_run_fails_the_job_with_a_message(ray_backend, datas
 
 
 def test_the_cli_trains_on_the_cluster_and_names_backend_and_node(ray_backend, tmp_path):
-    result = run_cli(
+    result = run_cli_process(
         "train",
         "--arch",
         "mlp_128",
@@ -128,7 +128,7 @@ def test_the_cli_trains_on_the_cluster_and_names_backend_and_node(ray_backend, t
 
 
 def test_the_cli_refuses_a_ray_address_without_the_ray_backend(tmp_path):
-    result = run_cli("train", "--arch", "mlp_128", "--ray-address", "127.0.0.1:6379", "--out", str(tmp_path))
+    result = run_cli_process("train", "--arch", "mlp_128", "--ray-address", "127.0.0.1:6379", "--out", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == "error: --ray-address needs --backend ray."
 

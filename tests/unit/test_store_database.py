@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.models import bundles, database, store
+from tests.cli import run_cli_process
 from tests.conftest import REPO_ROOT
 
 
@@ -214,7 +215,7 @@ def test_an_unreachable_store_says_where_runs_go_and_saves_nothing_elsewhere(mon
 def test_the_cli_says_where_runs_go_when_the_store_is_unreachable(monkeypatch, tmp_path):
     monkeypatch.setenv(store.ENV_STORE_URL, f"postgresql://studio@127.0.0.1:{free_port()}/classroom")
     monkeypatch.setenv(store.ENV_RUNS_DIR, str(tmp_path / "runs"))
-    done = run_cli("runs")
+    done = run_cli_process("runs")
     assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith("error: Runs are saved to")
     assert "/classroom, which does not answer" in done.stderr and "Traceback" not in done.stderr
 
@@ -238,27 +239,16 @@ def test_the_url_comes_from_the_environment_or_the_secrets(monkeypatch):
     assert store.describe_store() == "the database at h/db"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args],
-        cwd=REPO_ROOT,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.mark.slow  # CLI subprocesses
 def test_a_fresh_process_lists_a_run_saved_by_another(store_url, tiny_model, tmp_path):
     save_copy(tiny_model, "from-another-process")
     fresh = {store.ENV_RUNS_DIR: str(tmp_path / "fresh-clone-runs")}
-    done = run_cli("runs", env=fresh)
+    done = run_cli_process("runs", env=fresh)
     assert done.returncode == 0, done.stderr
     ids = [line.split("\t")[0] for line in done.stdout.splitlines()]
     assert "from-another-process" in ids and ids[-1] == "from-another-process"  # shipped first, then the store's
     assert "the database at 127.0.0.1:" in done.stderr
-    without = run_cli("runs", env={**fresh, store.ENV_STORE_URL: ""})
+    without = run_cli_process("runs", env={**fresh, store.ENV_STORE_URL: ""})
     assert without.returncode == 0 and "from-another-process" not in without.stdout
 
 

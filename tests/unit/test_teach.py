@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 import threading
 
 import numpy as np
@@ -17,7 +16,7 @@ from PIL import Image
 from core.models import store
 from core.training import examples, jobs, teach
 from core.training.fair_queue import TrainingQueue
-from tests.conftest import REPO_ROOT
+from tests.cli import run_cli
 
 SMALL = {"epochs": 1, "copies": 3, "fashion_images": 300, "batch_size": 64}  # seconds, not the real recipe
 
@@ -130,7 +129,7 @@ def test_an_unknown_base_model_is_refused_before_it_queues(dataset):
         teach.TeachJob(teach.TeachSpec("no-such-model", "x", **SMALL), student_examples(dataset, {0: 3, 7: 3}))
 
 
-@pytest.mark.slow  # real CLI subprocesses, each importing TensorFlow
+@pytest.mark.slow  # the CLI end to end: it trains
 def test_the_cli_teaches_from_class_folders_and_prints_the_before_after(dataset, tiny_model, tmp_path):
     folder = tmp_path / "my-pictures"
     for name, label in (("coat", 4), ("6", 6), ("Ankle_Boot", 9)):
@@ -141,8 +140,7 @@ def test_the_cli_teaches_from_class_folders_and_prints_the_before_after(dataset,
             (folder / name / f"{index}.png").write_bytes(buffer.getvalue())
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "core", "teach", "--base", tiny_model.model_id, *args]
-        return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+        return run_cli("teach", "--base", tiny_model.model_id, *args)
 
     done = cli("--examples", str(folder), "--name", "cli-taught", "--epochs", "1", "--out", str(tmp_path / "runs"))
     assert done.returncode == 0, done.stderr
