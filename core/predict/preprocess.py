@@ -37,7 +37,7 @@ from scipy import ndimage
 from skimage import morphology
 
 from core.data import IMAGE_SIDE
-from core.predict import outline, segment
+from core.predict import outline, segment, straighten
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF (the iPhone's photos) open like any Pillow format
 
@@ -677,6 +677,21 @@ def cut_out_object(work: Work) -> Staged:
     return found, Shown(_as_uint8(_displayable(work.colour * (0.3 + 0.7 * mask[..., None]))), source)
 
 
+def straighten_object(work: Work) -> Staged:
+    """An object photographed at a slant turned upright (``core.predict.straighten``), as the dataset's garments
+    stand; a picture as small as the model's input, or one the object fills, is left as it is."""
+    mask = work.mask
+    if work.contrast < 1.0 or min(mask.shape) < SEGMENT_MIN_SIDE or mask.mean() > segment.LARGEST:
+        return work, None
+    degrees = straighten.tilt(mask)
+    if degrees is None:
+        return work, None
+    difference = np.clip(straighten.turn(work.difference, degrees), 0.0, None)
+    mask = straighten.turn(mask.astype(np.float32), degrees, order=0) > 0.5
+    shown = Shown(_as_uint8(difference, 255.0 / max(work.contrast, 1.0)), f"{abs(degrees):.0f}°")
+    return replace(work, difference=difference, mask=mask), shown
+
+
 def crop_to_object(work: Work) -> Staged:
     """The dataset's trim: the object and a pixel or two around it, cut to its box, its brightest pixel 1."""
     mask, contrast = work.mask, work.contrast
@@ -724,6 +739,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("Object found", mask_object),
     Stage("Cut out ({detail})", cut_out_object),
     Stage("Outline filled", fill_outline),
+    Stage("Straightened ({detail})", straighten_object),
     Stage("Cropped", crop_to_object),
     Stage("Squared", centre_on_square),
     Stage("28×28 input", resize_to_input),

@@ -114,18 +114,15 @@ def test_the_steps_strip_is_the_stages_in_order_one_step_each(garment):
     cut_out = np.zeros((60, 60, 4), np.uint8)
     cut_out[10:50, 20:40, 3] = 255  # a black bar on a transparent canvas
     names = [step.name for step in preprocess.preprocess(png(cut_out)).steps]
-    # Line art alone is filled, and only a background that is not one smooth surface is cut out.
-    stages = [s for s in preprocess.STAGES if s.run not in (preprocess.fill_outline, preprocess.cut_out_object)]
+    # Line art alone is filled, only a background that is not one smooth surface is cut out, only a slant turned.
+    acting_on_some = (preprocess.fill_outline, preprocess.cut_out_object, preprocess.straighten_object)
+    stages = [s for s in preprocess.STAGES if s.run not in acting_on_some]
     assert len(names) == len(stages), names
     for stage, name in zip(stages, names, strict=True):
         assert titled_by(stage, name), f"{stage.run.__name__} showed {name!r}, not its title {stage.title!r}"
 
     opaque = [step.name for step in preprocess.preprocess(preprocess.render_as_photo(garment)).steps]
-    shown = [
-        s
-        for s in preprocess.STAGES
-        if s.run not in (preprocess.flatten_onto_background, preprocess.cut_out_object, preprocess.fill_outline)
-    ]
+    shown = [s for s in preprocess.STAGES if s.run not in (preprocess.flatten_onto_background, *acting_on_some)]
     assert len(opaque) == len(shown) and all(titled_by(s, name) for s, name in zip(shown, opaque, strict=True))
 
 
@@ -453,3 +450,18 @@ def test_a_box_around_one_garment_cuts_it_from_what_is_outside(garment):
     result = preprocess.preprocess(garment_on_paper_on_a_table(garment), crop=box)
     assert "Cut out (outside your box)" in [step.name for step in result.steps]
     assert aligned_correlation(result.image, garment) > 0.85
+
+
+@pytest.mark.parametrize("degrees", [-35, -20, 20, 35])
+def test_a_garment_photographed_at_a_slant_is_turned_upright(dataset, degrees):
+    """Trousers photographed at a slant: the strip shows them turned by the slant, and the model sees them upright
+    (as the same photo taken straight gives them), not the slanted stripe a slant would leave."""
+    trousers = dataset.x_test[np.flatnonzero(dataset.y_test == 1)[0]]
+    straight = preprocess.preprocess(preprocess.render_as_photo(trousers))
+    photo = Image.open(io.BytesIO(preprocess.render_as_photo(trousers)))
+    slanted = bad_inputs.encode(photo.rotate(degrees, Image.Resampling.BICUBIC, expand=True, fillcolor="white"), "JPEG")
+    turned = preprocess.preprocess(slanted)
+    turns = [re.fullmatch(r"Straightened \((\d+)°\)", step.name) for step in turned.steps]
+    assert [abs(int(found[1]) - abs(degrees)) <= 2 for found in turns if found] == [True], turned.steps
+    assert correlation(turned.image, straight.image) > 0.85
+    assert not any(step.name.startswith("Straightened") for step in straight.steps)  # upright: left as it is
