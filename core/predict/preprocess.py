@@ -679,9 +679,11 @@ def cut_out_object(work: Work) -> Staged:
 
 def straighten_object(work: Work) -> Staged:
     """An object photographed at a slant turned upright (``core.predict.straighten``), as the dataset's garments
-    stand; a picture as small as the model's input, or one the object fills, is left as it is."""
+    stand; a picture as small as the model's input, one the object fills, or one whose object could not be told
+    from its background is left as it is."""
     mask = work.mask
-    if work.contrast < 1.0 or min(mask.shape) < SEGMENT_MIN_SIDE or mask.mean() > segment.LARGEST:
+    unsure = work.crop_advice is not None or work.contrast < 1.0 or mask.mean() > segment.LARGEST
+    if unsure or min(mask.shape) < SEGMENT_MIN_SIDE:
         return work, None
     degrees = straighten.tilt(mask)
     if degrees is None:

@@ -114,7 +114,10 @@ def segment(colour: np.ndarray, found: np.ndarray | None = None, *, sheet: bool 
     background_model, object_model = np.zeros((1, 65)), np.zeros((1, 65))
     if (labels == cv2.GC_PR_FGD).any():
         cv2.grabCut(small, labels, None, background_model, object_model, ITERATIONS, cv2.GC_INIT_WITH_MASK)
-    chosen = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
+    chosen = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
+    # a line one pixel thin is the seam where two background tones meet (their blend is neither), not object
+    chosen = cv2.morphologyEx(chosen, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3)))
+    chosen = chosen.astype(np.float32)
     mask = cv2.resize(chosen, (width, height), interpolation=cv2.INTER_LINEAR) > 0.5
     mask = _main_parts(ndimage.binary_fill_holes(mask))
     if not mask.any():

@@ -3,8 +3,9 @@
 The object's smallest enclosing rectangle (OpenCV's ``minAreaRect``, rotating calipers) says how it is turned. A
 garment standing straight fills its upright box about as well as any turned one, so the picture is turned only
 when the turned rectangle is clearly smaller than the upright box (``TIGHTER``): then the object is tilted, and
-it is turned by the smaller of the two angles that make that rectangle upright (never more than 45 degrees, so a
-photo on its side is left for a person to turn)."""
+it is turned by the smaller of the two angles that make that rectangle upright. Near 45 degrees the two are
+as small as each other (a shoe stands level, a dress upright: which one this is, is the model's question), so
+such a tilt, like a photo on its side, is left as it is."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from scipy import ndimage
 
 TIGHTER = 0.8  # the turned rectangle's area over the upright box's at most this: the object is tilted
 SMALLEST_TURN = 5.0  # degrees: a smaller tilt is left as it is
+LARGEST_TURN = 40.0  # degrees: a larger one is as near to the other upright as to this one
 
 
 def tilt(mask: np.ndarray) -> float | None:
@@ -27,7 +29,7 @@ def tilt(mask: np.ndarray) -> float | None:
     if side_a * side_b > TIGHTER * width * height:
         return None
     turn = (angle + 45.0) % 90.0 - 45.0  # the rectangle's edge nearest to upright, -45..45 degrees
-    return float(turn) if abs(turn) >= SMALLEST_TURN else None
+    return float(turn) if SMALLEST_TURN <= abs(turn) <= LARGEST_TURN else None
 
 
 def turn(values: np.ndarray, degrees: float, order: int = 1) -> np.ndarray:
