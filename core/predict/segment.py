@@ -25,6 +25,7 @@ SMALLEST = 0.01  # an object under this share of the picture was not found
 LARGEST = 0.85  # ... nor one over this share (the background was taken as object)
 SEPARATION = 1.5  # the object's median distance from the background over the ring's 90th percentile
 TONES = 3  # the background's main colours around the object, each measured apart
+SEAM_REACH = 2  # a thin line of the object this close to the picture's edge (GrabCut side) is a seam
 SHEET_FILL = 0.9  # an object filling this much of its smallest rectangle is a sheet the garment may lie on
 
 
@@ -88,6 +89,28 @@ def _seeds(shape: tuple[int, int], found: np.ndarray | None, sheet: bool) -> np.
     return labels
 
 
+def _without_seams(chosen: np.ndarray) -> np.ndarray:
+    """GrabCut's object less the seams: where two background tones meet (a floor and a wall), their blend is
+    neither, and a line one pixel thin runs from the object to the picture's edge. Thin parts that stay inside
+    the picture (a sandal's straps) are kept."""
+    opened = cv2.morphologyEx(
+        chosen.astype(np.uint8), cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    )
+    thin, count = ndimage.label(chosen & ~opened.astype(bool))
+    if not count:
+        return chosen
+    height, width = chosen.shape
+    reaching = {
+        number
+        for number, (rows, cols) in enumerate(ndimage.find_objects(thin), start=1)
+        if rows.start <= SEAM_REACH
+        or cols.start <= SEAM_REACH
+        or rows.stop >= height - SEAM_REACH
+        or cols.stop >= width - SEAM_REACH
+    }
+    return chosen & ~np.isin(thin, list(reaching))
+
+
 def _ring_plane(colour: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The background under the object: a plane per channel fitted on a ring around the mask; and the ring."""
     height, width = mask.shape
@@ -114,10 +137,7 @@ def segment(colour: np.ndarray, found: np.ndarray | None = None, *, sheet: bool 
     background_model, object_model = np.zeros((1, 65)), np.zeros((1, 65))
     if (labels == cv2.GC_PR_FGD).any():
         cv2.grabCut(small, labels, None, background_model, object_model, ITERATIONS, cv2.GC_INIT_WITH_MASK)
-    chosen = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.uint8)
-    # a line one pixel thin is the seam where two background tones meet (their blend is neither), not object
-    chosen = cv2.morphologyEx(chosen, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3)))
-    chosen = chosen.astype(np.float32)
+    chosen = _without_seams((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
     mask = cv2.resize(chosen, (width, height), interpolation=cv2.INTER_LINEAR) > 0.5
     mask = _main_parts(ndimage.binary_fill_holes(mask))
     if not mask.any():
