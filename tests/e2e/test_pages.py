@@ -28,34 +28,26 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "link", "heading", "ready"), PAGES, ids=[link for _, link, _, _ in PAGES])
-def test_every_page_loads_without_an_exception(app_server, page, path, link, heading, ready):
-    page.goto(f"{app_server.url}/{path}")
-    expect(page.get_by_role("heading", name=re.compile(heading))).to_be_visible(timeout=120_000)
-    expect(page.get_by_text(ready).first).to_be_visible(timeout=180_000)
-    wait_for_app(page)
-    # the sidebar lists every page and marks this one as the current one
-    navigation = page.get_by_role("navigation", name="App pages")
-    for _, other, _, _ in PAGES:
-        expect(navigation.get_by_role("link", name=other)).to_be_visible()
-    expect(navigation.get_by_role("link", name=link)).to_have_attribute("aria-current", "page")
-    # must NOT happen: an exception box, an error box, or the missing-dataset page
-    expect(page.get_by_test_id("stException")).to_have_count(0)
-    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-    expect(page.get_by_text("dataset not found")).to_have_count(0)
-
-
 def test_the_sidebar_walks_through_every_page(app_server, page):
+    """Through the sidebar, one page after another in one session, under the shared server's base path: each page
+    does its work, is marked as the current one among all the pages, and shows no exception or error. (Every page
+    opened straight from its address, at four screen sizes: tests/e2e/test_screens.py.)"""
     page.goto(app_server.url)
     wait_for_app(page)
     navigation = page.get_by_role("navigation", name="App pages")
-    for path, link, heading, _ in PAGES[1:] + PAGES[:1]:
+    for path, link, heading, ready in PAGES[1:] + PAGES[:1]:
         navigation.get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", name=re.compile(heading))).to_be_visible(timeout=120_000)
         expect(page).to_have_url(re.compile(rf"/{path}(\?.*)?$"))  # Evaluate adds ?model=
+        expect(page.get_by_text(ready).first).to_be_visible(timeout=180_000)
         wait_for_app(page)
-        # must NOT happen: an exception on the way
+        for _, other, _, _ in PAGES:
+            expect(navigation.get_by_role("link", name=other)).to_be_visible()
+        expect(navigation.get_by_role("link", name=link)).to_have_attribute("aria-current", "page")
+        # must NOT happen: an exception box, an error box, or the missing-dataset page
         expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+        expect(page.get_by_text("dataset not found")).to_have_count(0)
 
 
 def test_the_server_warmed_up_before_it_answered_anyone(app_server):
