@@ -11,6 +11,7 @@ killed, without a dataset, on Ray, or its memory measured alone.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,8 +30,10 @@ OUTPUT_DIR = REPO_ROOT / "tests" / "e2e" / "output"
 def serving(
     env: dict[str, str] | None = None, log_name: str = "server", base_path: str = ""
 ) -> Iterator[StreamlitServer]:
-    """A healthy `streamlit run` for the duration of the block, stopped however it ends."""
-    server = StreamlitServer(env=env, log_name=log_name, base_path=base_path)
+    """A healthy `streamlit run` for the duration of the block, stopped however it ends. Its log is named after the
+    pytest-xdist worker too, so the servers of three workers keep three logs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    server = StreamlitServer(env=env, log_name=f"{log_name}-{worker}" if worker else log_name, base_path=base_path)
     try:
         server.wait_healthy()
         yield server
